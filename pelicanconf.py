@@ -1,0 +1,61 @@
+"""Broadsheet's settings for building the digest locally (relative URLs, works from any folder)."""
+
+AUTHOR = "Broadsheet"
+SITENAME = "Broadsheet"
+SITESUBTITLE = "A curated news digest"
+SITEURL = ""
+RELATIVE_URLS = True
+
+PATH = "content"
+OUTPUT_PATH = "output"
+THEME = "theme"
+TIMEZONE = "Europe/London"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["news_reader"]
+READERS = {"md": None, "rst": None, "html": None, "htm": None}
+
+# Stories are only articles; categories follow folders under content/.
+ARTICLE_PATHS = [""]
+PAGE_PATHS = []
+STATIC_PATHS = []
+USE_FOLDER_AS_CATEGORY = True
+DEFAULT_CATEGORY = "News"
+DEFAULT_PAGINATION = 20
+SUMMARY_MAX_LENGTH = None
+
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}.html"
+ARTICLE_SAVE_AS = ARTICLE_URL
+DRAFT_URL = "drafts/{slug}.html"
+DRAFT_SAVE_AS = DRAFT_URL
+ARCHIVES_SAVE_AS = "archives.html"
+CATEGORY_URL = "category/{slug}.html"
+CATEGORY_SAVE_AS = CATEGORY_URL
+TAG_URL = "tag/{slug}.html"
+TAG_SAVE_AS = TAG_URL
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "archives", "categories", "tags", "404"]
+
+# The reader applies typography itself, once per text piece (see plugins/news_reader/render.py).
+TYPOGRIFY = False
+
+# Feeds: local builds write them with relative links; publishconf.py makes them absolute.
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+CATEGORY_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+RSS_FEED_SUMMARY_ONLY = True
+FEED_MAX_ITEMS = 50
+
+# Thresholds of the story parser; keys as in plugins/news_reader/rules.py, e.g. {"TITLE_MAX_WORDS": 24}.
+BROADSHEET_PARSER = {}
+
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+DELETE_OUTPUT_DIRECTORY = False

@@ -1,0 +1,88 @@
+"""Pelican glue: read a `.txt` story file, parse it, hand Pelican HTML and metadata."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import datetime
+
+from pelican.readers import BaseReader
+
+from . import render
+from .decode import read_text
+from .parse import parse_story
+from .story import StoryError
+
+logger = logging.getLogger(__name__)
+
+_FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+class StoryReader(BaseReader):
+    """Reads plain-text news stories (`.txt`)."""
+
+    enabled = True
+    file_extensions = ["txt"]
+
+    def read(self, filename):
+        display = os.path.relpath(filename, self.settings.get("PATH", "."))
+        try:
+            text, decode_warnings = read_text(filename, display)
+            story = parse_story(text, path=display, settings=self.settings.get("BROADSHEET_PARSER", {}))
+        except StoryError as error:
+            logger.error("%s", error)
+            raise
+        for warning in (*decode_warnings, *story.warnings):
+            logger.warning("%s", warning)
+        metadata = self._metadata(story, filename, display)
+        return render.render_body(story), metadata
+
+    def _metadata(self, story, filename, display):
+        header = story.header
+        meta = {
+            "title": render.plain(story.title),
+            "title_html": render.headline_html(story.title),
+            "bullets": [render.rich(b) for b in story.bullets],
+            "bullets_automatic": story.bullets_automatic,
+            "summary": render.render_key_points(story.bullets),
+            "caption_count": len(story.captions),
+        }
+        if story.headline:
+            meta["headline"] = render.headline_html(story.headline)
+        byline = story.byline or header.get("author")
+        if byline:
+            meta["byline"] = render.plain(byline)
+        if story.dateline:
+            meta["dateline"] = render.plain(story.dateline)
+        source = header.get("source") or story.source
+        if source:
+            meta["source"] = render.plain(source)
+        source_url = header.get("source-url") or story.source_url
+        if source_url:
+            meta["source_url"] = source_url
+        for key in ("category", "tags", "slug", "status", "modified", "note", "featured"):
+            if key in header:
+                meta[key] = self.process_metadata(key, header[key])
+        if "summary" in header and not story.bullets:
+            meta["summary"] = f"<p>{render.plain(header['summary'])}</p>"
+        meta["date"] = self.process_metadata("date", self._date(story, filename, display))
+        return meta
+
+    @staticmethod
+    def _date(story, filename, display) -> str:
+        """Date precedence: header, file-name prefix, timestamp in the text, file time (warned)."""
+        if "date" in story.header:
+            return story.header["date"]
+        match = _FILENAME_DATE.match(os.path.basename(filename))
+        if match:
+            return match.group(1)
+        if story.published:
+            return story.published.isoformat(sep=" ", timespec="minutes")
+        mtime = datetime.fromtimestamp(os.path.getmtime(filename))
+        logger.warning(
+            "%s: no date in a Date: header, the file name or the text; using the file's time %s",
+            display,
+            mtime.strftime("%Y-%m-%d %H:%M"),
+        )
+        return mtime.strftime("%Y-%m-%d %H:%M")

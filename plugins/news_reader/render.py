@@ -1,0 +1,51 @@
+"""Story → HTML: every piece of text escaped first, then given typography (typogrify)."""
+
+from __future__ import annotations
+
+import html
+
+import smartypants
+from typogrify.filters import typogrify, widont
+
+from .story import Block, Story
+
+#: smartypants as typogrify uses it (curly quotes, -- as an em dash, ellipses), Unicode out.
+_SMARTY_ATTRS = smartypants.Attr.set1 | smartypants.Attr.u
+
+
+def plain(text: str) -> str:
+    """Escaped text with curly quotes and dashes but no markup: for titles, summaries, feeds."""
+    return smartypants.smartypants(html.escape(text, quote=False), _SMARTY_ATTRS).replace('"', "&quot;")
+
+
+def rich(text: str) -> str:
+    """Escaped text with full typography (caps and amp spans, no widows): for page bodies."""
+    return typogrify(html.escape(text, quote=False))
+
+
+def headline_html(text: str) -> str:
+    """A heading: typography without spans, but no widow."""
+    return widont(plain(text))
+
+
+def render_block(block: Block) -> str:
+    if block.kind == "subheading":
+        return f"<h2>{rich(block.text)}</h2>"
+    if block.kind == "caption":
+        credit = f' <small class="credit">{rich(block.credit)}</small>' if block.credit else ""
+        return (
+            '<figure class="caption"><figcaption><span class="label">Picture:</span> '
+            f"{rich(block.text)}{credit}</figcaption></figure>"
+        )
+    return f"<p>{rich(block.text)}</p>"
+
+
+def render_body(story: Story) -> str:
+    """The story body: paragraphs, captions as figures without pictures, subheadings."""
+    return "\n".join(render_block(b) for b in story.blocks)
+
+
+def render_key_points(bullets: tuple[str, ...] | list[str]) -> str:
+    """Key points as a list without span markup, fit for summaries and feeds."""
+    items = "".join(f"<li>{plain(b)}</li>" for b in bullets)
+    return f"<ul>{items}</ul>" if items else ""
