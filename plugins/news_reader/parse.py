@@ -1,61 +1,548 @@
-"""parse_story: plain text → Story. A pure function: no Pelican, no files, no clock."""
+"""parse_story: plain text → Story. A pure function: no Pelican, no files, no clock.
+
+The text is cut into blocks (blank-line separated), and each block is classified first from its
+own features, then from its neighbours, by the rules below, in this order:
+
+1. furniture      — lines of the web page (share bars, "Advertisement", related links) are dropped;
+2. metadata       — byline, timestamp, "Read more at" source footer, contributor notes leave the body;
+3. bullets        — glyph-led lines (• - * – ▪) and `@highlight` blocks are the key points;
+4. top            — a kicker, the headline line (title), a longer headline or dek (standfirst);
+5. repeats        — a block seen twice (after folding quotes and spaces) is a caption; a block
+                    repeating part of an earlier paragraph is a pull quote and is dropped;
+6. captions       — scored from their own evidence (credit, label, picture words, no full stop)
+                    and then from their neighbours (a weak block between two captions);
+7. subheadings    — short lines (all caps, questions, ellipses) that introduce a paragraph;
+8. dateline       — "LONDON (Reuters) -" opening the first paragraph leaves it;
+9. comments       — a trailing run of first-person blocks without reported speech is reader comments;
+10. one-line story — a body that is one long line is split into paragraphs at sentence ends;
+11. key points    — a story without bullets gets its lead sentences, marked automatic.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from difflib import SequenceMatcher
 
+from . import rules
+from .clean import normalise, repair_line
 from .header import split_header
 from .story import Block, Story, StoryError
 
-_BULLET = re.compile(r"^\s*[•\-*–▪]\s+(.*)$")
-_READ_MORE = re.compile(r"^Read more at\s+(.+?)\s*$")
 
+@dataclass
+class _Block:
+    """A block of text while it is being classified."""
 
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("’", "'").replace("‘", "'")).strip()
+    text: str
+    line: int  # 1-based line number of its first line in the file
+    kind: str = ""  # "" until classified
+    credit: str | None = None
+    lines: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
 
 
 def parse_story(text: str, path: str = "<text>", settings: dict | None = None) -> Story:
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
+    """Parse one story's text. Raises StoryError (with path and line) when nothing can be published."""
+    limits = rules.Thresholds.from_settings(settings)
+    lines = normalise(text).split("\n")
     header, used, warnings = split_header(lines, path)
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    for line in lines[used:]:
-        if line.strip():
-            current.append(line.strip().replace("\u00a0", " ").strip())
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
+    blocks = _split_blocks(lines[used:], first_line=used + 1, limits=limits)
     if not blocks:
-        raise StoryError(path, None, "no story text; the file is empty")
-    title = blocks.pop(0)[0]
-    headline = None
-    if blocks and len(blocks[0]) == 1 and blocks[0][0].startswith(title):
-        headline = blocks.pop(0)[0]
-    bullets: list[str] = []
-    source = None
-    body: list[Block] = []
-    seen: set[str] = set()
-    for block in blocks:
-        if all(_BULLET.match(line) for line in block):
-            bullets.extend(_BULLET.match(line).group(1).strip() for line in block)
-            continue
-        joined = " ".join(block)
-        match = _READ_MORE.match(joined)
-        if match:
-            source = match.group(1)
-            continue
-        if not re.search(r"[.!?]['’”\"]?$", joined):
-            key = _fold(joined)
-            if key not in seen:
-                seen.add(key)
-                body.append(Block("caption", joined))
-            continue
-        body.append(Block("paragraph", joined))
+        reason = "no story text after the header" if used else "the file has no text"
+        raise StoryError(path, used + 1 if used else None, f"{reason}; add the story's text")
+    found = _Found()
+    blocks = _take_furniture_and_metadata(blocks, found)
+    blocks = _take_bullets(blocks, found)
+    body = list(blocks)
+    _take_top(body, found, limits)
+    body = [b for b in body if b.kind not in ("title", "headline", "drop")]
+    _mark_embeds(body)
+    _mark_repeats(body, limits)
+    _mark_comments(body, limits)
+    _mark_captions(body, limits)
+    _mark_subheadings(body, limits)
+    _take_dateline(body, found, limits)
+    for block in body:
+        block.kind = block.kind or "paragraph"
+    body = _split_one_line_story(body, limits)
+    title, title_warning = _choose_title(header, found, body, path, limits)
+    if title_warning:
+        warnings.append(title_warning)
+    bullets, automatic = tuple(found.bullets), False
+    if not bullets:
+        bullets, automatic = _pick_key_points(body, limits), True
     return Story(
-        title=header.get("title", title), headline=headline, bullets=tuple(bullets), blocks=tuple(body),
-        source=source, header=header, warnings=tuple(warnings),
+        title=title,
+        headline=found.headline,
+        bullets=bullets,
+        bullets_automatic=automatic and bool(bullets),
+        blocks=tuple(Block(b.kind, b.text, b.credit) for b in body if b.kind != "drop"),
+        byline=found.byline,
+        dateline=found.dateline,
+        published=found.published,
+        source=found.source,
+        source_url=found.source_url,
+        header=header,
+        warnings=tuple(warnings),
+        title_from_text=found.title is not None,
     )
+
+
+@dataclass
+class _Found:
+    """Story parts found outside the body."""
+
+    title: str | None = None
+    headline: str | None = None
+    kicker: str | None = None
+    byline: str | None = None
+    dateline: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    source_url: str | None = None
+
+    def __post_init__(self):
+        self.bullets: list[str] = []
+
+
+# --- blocks -----------------------------------------------------------------------------------
+
+
+def _split_blocks(lines: list[str], first_line: int, limits: rules.Thresholds) -> list[_Block]:
+    """Blank-line separated blocks; a block of several lines is hard-wrapped prose or one block per line."""
+    blocks: list[_Block] = []
+    current: list[tuple[int, str]] = []
+    for number, line in enumerate([*lines, ""], start=first_line):
+        if line.strip():
+            current.append((number, line.strip()))
+            continue
+        if current:
+            blocks.extend(_block_from_lines(current, limits))
+            current = []
+    return blocks
+
+
+def _block_from_lines(lines: list[tuple[int, str]], limits: rules.Thresholds) -> list[_Block]:
+    texts = [text for _, text in lines]
+    first = lines[0][0]
+    if len(lines) == 1:
+        return [_Block(repair_line(texts[0]), first, lines=tuple(texts))]
+    if all(rules.BULLET.match(t) for t in texts):
+        return [_Block(repair_line(" ".join(texts)), first, kind="bullets", lines=tuple(texts))]
+    if _is_hard_wrapped(texts, limits):
+        return [_Block(repair_line(" ".join(texts)), first, lines=tuple(texts))]
+    return [_Block(repair_line(text), number, lines=(text,)) for number, text in lines]
+
+
+def _is_hard_wrapped(texts: list[str], limits: rules.Thresholds) -> bool:
+    """Hard-wrapped prose: every line short, most lines long-ish and running on without an end."""
+    if max(len(t) for t in texts) > limits.WRAP_WIDTH_MAX:
+        return False
+    running_on = sum(1 for t in texts[:-1] if len(t) >= limits.WRAP_WIDTH_MAX // 2 and not rules.TERMINAL.search(t))
+    return running_on >= max(1, (len(texts) - 1) // 2)
+
+
+# --- furniture, metadata, bullets ---------------------------------------------------------------
+
+
+def _take_furniture_and_metadata(blocks: list[_Block], found: _Found) -> list[_Block]:
+    kept: list[_Block] = []
+    byline_next = False
+    for block in blocks:
+        text = block.text
+        if byline_next and block.words <= 8:
+            found.byline, byline_next = text, False
+            continue
+        if rules.BYLINE_ALONE.match(text):
+            byline_next = True
+            continue
+        if any(p.match(text) for p in rules.FURNITURE):
+            continue
+        match = rules.BYLINE.match(text)
+        if match and found.byline is None and block.words <= 12:
+            found.byline = match.group("name")
+            continue
+        if rules.TIMESTAMP.match(text) and block.words <= 24:
+            found.published = found.published or _timestamp(text)
+            continue
+        match = rules.READ_MORE_AT.match(text)
+        if match:
+            found.source = match.group("source")
+            continue
+        match = rules.READ_MORE_URL.match(text)
+        if match:
+            found.source_url = match.group("url")
+            continue
+        if rules.CONTRIBUTORS.search(text) and block is blocks[-1] or rules.CONTRIBUTORS.match(text):
+            block.kind = "endnote"
+        kept.append(block)
+    return kept
+
+
+def _timestamp(text: str) -> datetime | None:
+    match = rules.TIMESTAMP_DATE.search(text)
+    if not match:
+        return None
+    hour, minute = int(match.group("h") or 0), int(match.group("m") or 0)
+    try:
+        day = datetime.strptime(f"{match.group('d')} {match.group('mon')[:3]} {match.group('y')}", "%d %b %Y")
+    except ValueError:
+        return None
+    return day.replace(hour=hour, minute=minute)
+
+
+def _take_bullets(blocks: list[_Block], found: _Found) -> list[_Block]:
+    kept: list[_Block] = []
+    highlight_next = False
+    for block in blocks:
+        if highlight_next:
+            found.bullets.append(block.text)
+            highlight_next = False
+            continue
+        if rules.HIGHLIGHT_MARKER.match(block.text):
+            highlight_next = True
+            continue
+        if block.kind == "bullets" or (len(block.lines) == 1 and rules.BULLET.match(block.lines[0]) and _near_bullets(block, blocks)):
+            found.bullets.extend(repair_line(rules.BULLET.match(line).group("text")) for line in block.lines)
+            continue
+        kept.append(block)
+    return kept
+
+
+def _near_bullets(block: _Block, blocks: list[_Block]) -> bool:
+    """A single glyph-led line counts as a bullet when another bullet line sits next to it."""
+    index = blocks.index(block)
+    neighbours = blocks[max(0, index - 1) : index] + blocks[index + 1 : index + 2]
+    return any(n.kind == "bullets" or (n.lines and rules.BULLET.match(n.lines[0])) for n in neighbours)
+
+
+# --- the top: kicker, title, standfirst ----------------------------------------------------------
+
+
+def _is_title_like(block: _Block, limits: rules.Thresholds) -> bool:
+    """One line, short, no full stop at the end, nothing that marks it a caption."""
+    text = block.text
+    return (
+        len(block.lines) == 1
+        and len(text) >= limits.TITLE_MIN_CHARS
+        and block.words <= limits.TITLE_MAX_WORDS
+        and not text.endswith((".", ":", ","))
+        and len(_sentences(text)) == 1
+        and not rules.CAPTION_CREDIT.search(text)
+        and not rules.PICTURE_WORDS.search(text)
+        and not rules.GALLERY_COUNTER.match(text)
+        and not _dateline_match(text)
+        and not re.match(r"^(pictured|above|below|inset|top|left|right)\b", text, re.I)
+    )
+
+
+def _overlap(short: str, long: str) -> float:
+    short_words = set(_fold(short).split())
+    return len(short_words & set(_fold(long).split())) / max(1, len(short_words))
+
+
+def _take_top(body: list[_Block], found: _Found, limits: rules.Thresholds) -> None:
+    if len(body) < 2:
+        return
+    first = body[0]
+    glued = _GLUED_LEAD.match(first.text)
+    if glued and first.words <= limits.TITLE_MAX_WORDS * 3:
+        # a lead picture's caption and credit glued before the headline: "Caption. | AP Photo Title"
+        first.text, first.credit, first.kind = glued.group("caption"), glued.group("credit"), "caption"
+        found.title = glued.group("title")
+        _take_standfirst(body, 1, found, limits)
+        return
+    if _is_title_like(first, limits):
+        second = body[1]
+        if (
+            first.words <= limits.KICKER_MAX_WORDS
+            and _is_title_like(second, limits)
+            and len(body) > 2
+            and _overlap(first.text, second.text) < limits.HEADLINE_OVERLAP_MIN
+        ):
+            found.kicker, first.kind = first.text, "drop"
+            found.title, second.kind = second.text, "title"
+            _take_standfirst(body, 2, found, limits)
+            return
+        found.title, first.kind = first.text, "title"
+        _take_standfirst(body, 1, found, limits)
+        return
+
+
+_GLUED_LEAD = re.compile(
+    r"^(?P<caption>.{20,}?[.!?])\s+\|\s+(?P<credit>(?:AP|AFP|EPA|Reuters|Getty Images|PA)(?: Photo)?)\s+(?P<title>\S.{5,})$"
+)
+
+
+def _take_standfirst(body: list[_Block], index: int, found: _Found, limits: rules.Thresholds) -> None:
+    """The block after the title is a standfirst when it repeats the title at more length."""
+    if index >= len(body) - 1:
+        return
+    block = body[index]
+    if len(block.lines) != 1 or block.words > 60 or not found.title:
+        return
+    extends = _overlap(found.title, block.text) >= limits.HEADLINE_OVERLAP_MIN and block.words > len(found.title.split())
+    if extends and not rules.TERMINAL.search(block.text.rstrip("’”\"'")):
+        found.headline, block.kind = block.text, "headline"
+
+
+# --- repeats and captions -------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Text folded for comparison: quotes straightened, counters and credits off, spaces single, lower case."""
+    text = rules.GALLERY_COUNTER.sub("", text)
+    text = text.translate(_QUOTES)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
+
+
+def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
+    a, b = _fold(_strip_credit(a)[0]), _fold(_strip_credit(b)[0])
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > max(len(a), len(b)) * (1 - limits.CAPTION_SIMILARITY_MIN):
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= limits.CAPTION_SIMILARITY_MIN
+
+
+def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
+    """Rule "repeats": a block that comes again is a caption (kept once); part of a paragraph again is a pull quote."""
+    for index, block in enumerate(body):
+        if block.kind:
+            continue
+        for other in body[index + 1 :]:
+            if not other.kind and _same_caption(block.text, other.text, limits):
+                block.kind, other.kind = "caption", "drop"
+    paragraphs = [b for b in body if not b.kind and b.words > 25]
+    for block in body:
+        if block.kind or block.words < 6:
+            continue
+        folded = _fold(block.text)
+        if any(p is not block and folded in _fold(p.text) for p in paragraphs):
+            block.kind = "drop"  # a pull quote: its words are in the paragraph it quotes
+
+
+def _mark_embeds(body: list[_Block]) -> None:
+    """Rule "embeds": posts embedded from social networks are quoted as such, not told as the story."""
+    for block in body:
+        if not block.kind and rules.EMBEDDED_POST.search(block.text):
+            block.kind = "embed"
+
+
+def _strip_credit(text: str) -> tuple[str, str | None]:
+    """Split a caption into (text, credit); a caption that is only a credit stays whole."""
+    text = rules.GALLERY_COUNTER.sub("", text).strip()
+    if rules.CREDIT_ONLY.match(text):
+        return text, None
+    match = rules.CAPTION_CREDIT.search(text)
+    if match and match.start() > 0:
+        credit = match.group("credit").strip()
+        if ". " in credit:
+            head, credit = credit.rsplit(". ", 1)
+            return (text[: match.start()] + " " + head + ".").strip(), credit
+        return text[: match.start()].rstrip(" |-–—,"), credit
+    match = rules.LEADING_CREDIT.match(text)
+    if match:
+        return text[match.end() :], match.group("credit")
+    return text, None
+
+
+def _caption_score(block: _Block, limits: rules.Thresholds) -> int:
+    """Evidence that a block describes a picture that is no longer there."""
+    text = block.text
+    if rules.CREDIT_ONLY.match(text) and block.words <= 12:
+        return 9
+    if block.words > limits.CAPTION_MAX_WORDS or text.endswith((":", "—", "–")):
+        return -9
+    score = 0
+    if rules.CAPTION_CREDIT.search(text) or rules.LEADING_CREDIT.match(text) or rules.GALLERY_COUNTER.match(text):
+        score += 3
+    label = rules.CAPTION_LABEL.match(text)
+    if label and not rules.SPEECH_LABEL.search(label.group("label")) and len(label.group("rest").split()) >= 5:
+        score += 2 if not rules.OPENING_QUOTE.match(label.group("rest")) else 0
+    if rules.PICTURE_WORDS.search(text):
+        score += 2
+    if not rules.TERMINAL.search(text) and block.words >= limits.CAPTION_MIN_WORDS:
+        score += 3 if block.words >= limits.CAPTION_UNSTOPPED_MIN_WORDS else 2
+    if rules.OPENING_QUOTE.match(text):
+        score -= 3
+    if rules.REPORTING_VERB.search(text):
+        score -= 1
+    if len(_sentences(text)) > 3:
+        score -= 2
+    return score
+
+
+def _mark_captions(body: list[_Block], limits: rules.Thresholds) -> None:
+    """Rule "captions": own evidence first, then a weak block between two captions joins them."""
+    scores = [_caption_score(b, limits) if not b.kind else None for b in body]
+    for block, score in zip(body, scores):
+        if score is not None and score >= limits.CAPTION_SCORE_MIN:
+            block.kind = "caption"
+    for index, block in enumerate(body):
+        if block.kind or scores[index] is None or scores[index] < limits.CAPTION_SCORE_MIN - 1:
+            continue
+        before = [b for b in body[:index] if b.kind != "drop"][-1:]
+        after = [b for b in body[index + 1 :] if b.kind != "drop"][:1]
+        if before and after and before[0].kind == "caption" and after[0].kind == "caption":
+            block.kind = "caption"
+    shared = _shared_leading_credit([b for b in body if b.kind == "caption"])
+    for block in body:
+        if block.kind != "caption":
+            continue
+        if shared and block.text.startswith(shared + " "):
+            block.text, block.credit = block.text[len(shared) + 1 :], shared
+            continue
+        block.text, credit = _strip_credit(block.text)
+        block.credit = block.credit or credit
+
+
+def _shared_leading_credit(captions: list[_Block]) -> str | None:
+    """A "Name/Agency" credit glued in front of several captions: their common opening words."""
+    heads = [b.text for b in captions if rules.LEADING_CREDIT.match(b.text)]
+    if len(heads) < 2:
+        return None
+    common: list[str] = []
+    for words in zip(*(h.split() for h in heads)):
+        if len(set(words)) > 1:
+            break
+        common.append(words[0])
+    credit = " ".join(common)
+    return credit if "/" in credit else None
+
+
+# --- subheadings, dateline, comments --------------------------------------------------------------
+
+
+def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
+    """Rule "subheadings": a short line that introduces a paragraph: all caps, a question, or no full stop."""
+    for index, block in enumerate(body):
+        if block.kind or block.words > limits.SUBHEADING_MAX_WORDS + 3:
+            continue
+        following = next((b for b in body[index + 1 :] if b.kind != "drop"), None)
+        if following is None or following.kind not in ("", "paragraph"):
+            continue
+        text = block.text
+        letters = re.sub(r"[^A-Za-z]", "", text)
+        all_caps = len(letters) >= 4 and letters.isupper()
+        short = block.words <= limits.SUBHEADING_MAX_WORDS
+        question = text.endswith("?") and short
+        open_ended = short and (text.endswith(("...", "…")) or not re.search(r"[.!:,;][\"'”’)]*$", text))
+        if all_caps or question or open_ended:
+            block.kind = "subheading"
+
+
+def _dateline_match(text: str) -> re.Match | None:
+    match = rules.DATELINE.match(text)
+    letters = re.sub(r"[^A-Za-z]", "", match.group("dateline")) if match else ""
+    return match if len(letters) >= 3 and len(text) > match.end() + 20 else None
+
+
+def _take_dateline(body: list[_Block], found: _Found, limits: rules.Thresholds) -> None:
+    """Rule "dateline": "LONDON (Reuters) -" or "(CNN) --" opening one of the first prose blocks
+    becomes the dateline; the story starts there, so prose before it is the dek (one sentence)
+    or a promotion (dropped)."""
+    prose = [b for b in body if not b.kind][: limits.DATELINE_SEARCH_BLOCKS]
+    for index, block in enumerate(prose):
+        match = _dateline_match(block.text)
+        if not match:
+            continue
+        found.dateline = match.group("dateline").strip(" ,")
+        block.text = block.text[match.end() :].lstrip()
+        for before in prose[:index]:
+            dek = len(_sentences(before.text)) == 1 and before.words >= limits.DEK_MIN_WORDS
+            if dek and found.headline is None:
+                found.headline, before.kind = before.text, "drop"
+            else:
+                before.kind = "drop"
+        return
+
+
+def _is_comment_like(block: _Block) -> bool:
+    text = block.text
+    return bool(rules.FIRST_PERSON.search(text)) and not rules.REPORTING_VERB.search(text) and not rules.OPENING_QUOTE.match(text)
+
+
+def _mark_comments(body: list[_Block], limits: rules.Thresholds) -> None:
+    """Rule "comments": the split that best separates a news part from a trailing run of
+    first-person blocks without reported speech; the run must be long and mostly comment-like."""
+    prose = [b for b in body if not b.kind]
+    marks = [_is_comment_like(b) for b in prose]
+    best, best_score = None, -1
+    for start in range(1, len(prose) - limits.COMMENTS_MIN_RUN + 1):
+        score = marks[:start].count(False) + marks[start:].count(True)
+        if marks[start] and score >= best_score:
+            best, best_score = start, score
+    if best is None:
+        return
+    tail, head = marks[best:], marks[:best]
+    if tail.count(True) / len(tail) >= limits.COMMENTS_MIN_SHARE and head.count(True) / len(head) < 0.5:
+        for block in prose[best:]:
+            block.kind = "comment"
+
+
+# --- one-line stories, titles, key points -----------------------------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    """Split prose at sentence ends, not after abbreviations or initials."""
+    sentences, start = [], 0
+    for match in rules.SENTENCE_END.finditer(text):
+        before = text[start : match.start()].split()
+        last = before[-1].lower().rstrip(".") if before else ""
+        if last in rules.ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+            continue
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    tail = text[start:].strip()
+    return [*sentences, tail] if tail else sentences
+
+
+def _split_one_line_story(body: list[_Block], limits: rules.Thresholds) -> list[_Block]:
+    """Rule "one-line story": a body of one long paragraph becomes paragraphs of a few sentences."""
+    paragraphs = [b for b in body if b.kind == "paragraph"]
+    if len(paragraphs) != 1 or len(paragraphs[0].text) < limits.ONE_LINE_STORY_MIN_CHARS:
+        return body
+    block = paragraphs[0]
+    sentences = _sentences(block.text)
+    step = limits.SENTENCES_PER_PARAGRAPH
+    pieces = [" ".join(sentences[i : i + step]) for i in range(0, len(sentences), step)]
+    index = body.index(block)
+    return body[:index] + [_Block(p, block.line, "paragraph") for p in pieces] + body[index + 1 :]
+
+
+def _choose_title(header, found, body, path, limits) -> tuple[str, str | None]:
+    """Title precedence: header Title, the headline line, else a short title from the first sentence."""
+    if header.get("title"):
+        return header["title"], None
+    if found.title:
+        return found.title, None
+    first = next((b for b in body if b.kind == "paragraph"), None) or next((b for b in body if b.kind != "drop"), None)
+    source = found.headline or (first.text if first else "Untitled story")
+    sentence = _sentences(source)[0] if source else "Untitled story"
+    words = sentence.rstrip(".").split()
+    title = " ".join(words[: limits.DERIVED_TITLE_MAX_WORDS]) + ("…" if len(words) > limits.DERIVED_TITLE_MAX_WORDS else "")
+    line = first.line if first else 1
+    return title, f"{path}:{line}: no headline line; add a Title: header (using “{title}”)"
+
+
+def _pick_key_points(body: list[_Block], limits: rules.Thresholds) -> tuple[str, ...]:
+    """Rule "key points": the lead sentence of each of the first paragraphs, not speech, 8 to 40 words."""
+    points: list[str] = []
+    for block in body:
+        if block.kind != "paragraph":
+            continue
+        for sentence in _sentences(block.text)[:1]:
+            if 8 <= len(sentence.split()) <= 40 and not rules.OPENING_QUOTE.match(sentence):
+                points.append(sentence)
+        if len(points) >= limits.AUTO_KEY_POINTS:
+            break
+    return tuple(points)

@@ -37,12 +37,22 @@ def render_block(block: Block) -> str:
             '<figure class="caption"><figcaption><span class="label">Picture:</span> '
             f"{rich(block.text)}{credit}</figcaption></figure>"
         )
+    if block.kind == "embed":
+        return f'<blockquote class="embed"><p>{rich(block.text)}</p></blockquote>'
+    if block.kind == "endnote":
+        return f'<p class="endnote"><small>{rich(block.text)}</small></p>'
     return f"<p>{rich(block.text)}</p>"
 
 
 def render_body(story: Story) -> str:
-    """The story body: paragraphs, captions as figures without pictures, subheadings."""
-    return "\n".join(render_block(b) for b in story.blocks)
+    """The story body: paragraphs, captions as figures without pictures, subheadings, then
+    readers' comments (kept, never passed off as the story) in a section of their own."""
+    body = "\n".join(render_block(b) for b in story.blocks if b.kind != "comment")
+    comments = [b for b in story.blocks if b.kind == "comment"]
+    if comments:
+        items = "\n".join(f"<blockquote><p>{rich(b.text)}</p></blockquote>" for b in comments)
+        body += f'\n<section class="comments"><h2>Readers’ comments</h2>\n{items}\n</section>'
+    return body
 
 
 def render_key_points(bullets: tuple[str, ...] | list[str]) -> str:

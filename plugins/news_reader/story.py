@@ -19,7 +19,8 @@ class StoryError(ValueError):
 class Block:
     """One piece of the body, in reading order."""
 
-    kind: str  # "paragraph", "caption" or "subheading"
+    kind: str  # "paragraph", "caption", "subheading", "embed" (a social post),
+    # "comment" (a reader's) or "endnote" (contributor credits)
     text: str
     credit: str | None = None  # a caption's photo credit ("Getty Images"), else None
 
@@ -40,6 +41,7 @@ class Story:
     source_url: str | None = None
     header: dict[str, str] = field(default_factory=dict)  # the metadata header, as written
     warnings: tuple[str, ...] = ()
+    title_from_text: bool = True  # False when the title came from the header or the first sentence
 
     @property
     def paragraphs(self) -> list[str]:

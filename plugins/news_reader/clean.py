@@ -1,0 +1,51 @@
+"""Repair damaged text before it is read: line endings, mojibake, entities, invisible characters."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ftfy
+
+from . import rules
+
+#: ftfy repairs mojibake (â€™ → ’) and leaves curly quotes and the rest of the text alone.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    fix_line_breaks=True,
+    normalization="NFC",
+    explain=False,
+)
+
+
+def normalise(text: str) -> str:
+    """Text with LF line endings, repaired characters, entities decoded, no invisible characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = ftfy.fix_text(text, _FTFY)
+    text = _unescape_entities(text)
+    text = rules.INVISIBLE.sub("", text)
+    return text.replace("\t", " ").replace("\u00a0", " ").replace("\u202f", " ")
+
+
+_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[A-Za-z]{2,8});")
+
+
+def _unescape_entities(text: str) -> str:
+    """Decode HTML entities (`&#163;` → £); `&#191;` standing for an apostrophe becomes ’."""
+    return _ENTITY.sub(lambda m: "’" if m.group(0) == "&#191;" else html.unescape(m.group(0)), text)
+
+
+def repair_line(line: str) -> str:
+    """One line of prose: glued sentences split, tokenised punctuation closed up, spaces folded."""
+    line = re.sub(r"\s+", " ", line).strip()
+    if _looks_tokenised(line):
+        line = rules.TOKENISED_PUNCT.sub("", line)
+        line = line.replace("`` ", "“").replace(" ''", "”").replace("``", "“").replace("''", "”")
+    return rules.GLUED_SENTENCE.sub(" ", line)
+
+
+def _looks_tokenised(line: str) -> bool:
+    return line.count(" , ") + line.count(" . ") >= 2
