@@ -1,0 +1,191 @@
+"""Broadsheet's tasks (invoke): build, serve, test, inspect and evaluate the news digest.
+
+Run `invoke --list` for the list and `invoke --help TASK` for a task's options.
+The work is done in Pelican (in-process) and in tools/; this file stays thin.
+"""
+
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+from invoke import Exit, task
+from invoke.main import program
+from pelican import main as pelican_main
+from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+SETTINGS_FILE_BASE = os.path.join(ROOT, "pelicanconf.py")
+SETTINGS = {}
+SETTINGS.update(DEFAULT_CONFIG)
+SETTINGS.update(get_settings_from_file(SETTINGS_FILE_BASE))
+
+CONFIG = {
+    "settings_base": SETTINGS_FILE_BASE,
+    "settings_publish": os.path.join(ROOT, "publishconf.py"),
+    # Where stories are read from and the site is written to (relative to this file).
+    "content_path": os.path.join(ROOT, SETTINGS["PATH"]),
+    "deploy_path": os.path.join(ROOT, SETTINGS["OUTPUT_PATH"]),
+    # Host and port for `serve`
+    "host": "localhost",
+    "port": 8000,
+    # Tests, and the parser's thresholds for inspect and evaluate
+    "tests_path": os.path.join(ROOT, "tests"),
+    "parser_settings": SETTINGS.get("BROADSHEET_PARSER", {}),
+}
+
+
+@task
+def clean(c, output=None):
+    """Remove the generated site (output/)."""
+    path = os.path.abspath(output or CONFIG["deploy_path"])
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    os.makedirs(path, exist_ok=True)
+
+
+@task(help={"content": "folder of story files (default: content/)", "output": "folder for the site (default: output/)"})
+def build(c, content=None, output=None):
+    """Build the site from content/ into output/ with pelicanconf.py."""
+    pelican_run(CONFIG["settings_base"], content, output)
+
+
+@task(help={"output": "folder for the site (default: output/)"})
+def publish(c, output=None):
+    """Build the site for the web with publishconf.py (absolute URLs from BROADSHEET_SITEURL)."""
+    if not os.environ.get("BROADSHEET_SITEURL"):
+        sys.stderr.write("warning: BROADSHEET_SITEURL is not set; links and feeds will point at https://example.org\n")
+    pelican_run(CONFIG["settings_publish"], None, output)
+
+
+@task(help={"port": "port to listen on (default 8000)", "output": "folder to serve (default: output/)"})
+def serve(c, port=CONFIG["port"], output=None):
+    """Serve output/ at http://localhost:PORT/ until Ctrl-C."""
+    path = os.path.abspath(output or CONFIG["deploy_path"])
+    if not os.path.isdir(path):
+        raise Exit(f"{path} does not exist; run `invoke build` first", code=1)
+
+    class AddressReuseTCPServer(RootedHTTPServer):
+        allow_reuse_address = True
+
+    server = AddressReuseTCPServer(path, (CONFIG["host"], int(port)), ComplexHTTPRequestHandler)
+    sys.stderr.write(f"Serving {path} at http://{CONFIG['host']}:{server.server_address[1]}/ (Ctrl-C stops)\n")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@task
+def test(c):
+    """Run the test suite (pytest on tests/); extra pytest options go after `--`."""
+    command = [sys.executable, "-m", "pytest", CONFIG["tests_path"], *_remainder()]
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode:
+        raise Exit(code=result.returncode)
+
+
+@task(
+    positional=["path"],
+    help={"path": "a story file or a folder (every *.txt under it)", "format": "text (default) or json (JSON Lines)"},
+)
+def inspect(c, path, format="text"):
+    """Show how a story file, or every story in a folder, parses (--format json for JSON Lines)."""
+    from tools import inspection
+
+    if format not in ("text", "json"):
+        raise Exit(f"unknown --format {format!r}; use text or json", code=2)
+    try:
+        records = inspection.inspect_path(path, CONFIG["parser_settings"])
+    except FileNotFoundError as error:
+        raise Exit(str(error), code=2)
+    if format == "json":
+        inspection.write_json_lines(records, sys.stdout)
+    else:
+        sys.stdout.write("\n\n".join(inspection.format_summary(r) for r in records) + "\n")
+    failed = sum(1 for r in records if "error" in r)
+    if failed:
+        raise Exit(f"{failed} of {len(records)} files could not be parsed", code=1)
+
+
+@task(
+    iterable=["corpus"],
+    help={
+        "corpus": "folder of NAME.txt + NAME.gold.json (repeatable; default ../shared/corpus plus the seed)",
+        "verbose": "list every miss per file",
+        "check": "exit non-zero when a figure is below its floor in eval-floors.json",
+        "raise-floors": "raise the floors in eval-floors.json to today's figures (never lowers one)",
+    },
+)
+def evaluate(c, corpus=None, verbose=False, check=False, raise_floors=False):
+    """Score the story parser against the gold-labelled corpus: precision, recall, F1 per field."""
+    from tools import evaluate as ev
+
+    if corpus:
+        try:
+            cases, notes = [case for folder in corpus for case in ev.find_cases(folder)], []
+        except FileNotFoundError as error:
+            raise Exit(str(error), code=2)
+    else:
+        cases, notes = ev.default_cases()
+    if not cases:
+        raise Exit("no NAME.txt with a NAME.gold.json found", code=2)
+    report = ev.evaluate(cases, CONFIG["parser_settings"], notes)
+    sys.stdout.write(ev.format_report(report, verbose=verbose) + "\n")
+    figures = report.figures()
+    if raise_floors:
+        old = ev.read_floors() if ev.FLOORS_FILE.exists() else {}
+        new = ev.raised_floors(figures, old)
+        ev.write_floors(new)
+        for key in sorted(new):
+            if new[key] != old.get(key):
+                sys.stdout.write(f"floor {key}: {old.get(key, '-')} -> {new[key]:.2f}\n")
+    if check:
+        failures = ev.check_floors(figures, ev.read_floors())
+        if failures:
+            sys.stdout.write("\nBelow the floors in eval-floors.json:\n" + "".join(f"  {f}\n" for f in failures))
+            raise Exit(code=1)
+        sys.stdout.write(f"\nAll {len(ev.read_floors())} figures are at or above their floors.\n")
+
+
+class _ErrorCounter(logging.Handler):
+    """Counts error records, so that a story Pelican could not process fails the build."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+def pelican_run(settings_file, content=None, output=None):
+    """Run Pelican in-process; exit non-zero when any story could not be processed."""
+    argv = ["-s", settings_file]
+    if content:
+        argv.insert(0, os.path.abspath(content))
+    if output:
+        argv += ["-o", os.path.abspath(output)]
+    argv += _remainder()  # pass-through of extra pelican options after `--`
+    counter = _ErrorCounter()
+    watched = [logging.getLogger(name) for name in ("pelican", "news_reader")]
+    for logger in watched:
+        logger.addHandler(counter)
+    try:
+        pelican_main(argv)
+    finally:
+        for logger in watched:
+            logger.removeHandler(counter)
+    if counter.count:
+        raise Exit(f"the build logged {counter.count} error(s), see above; stories that failed were left out", code=1)
+
+
+def _remainder():
+    """Options written after `--` on the invoke command line, as a list."""
+    core = getattr(program, "core", None)
+    return shlex.split(core.remainder) if core and core.remainder else []
