@@ -46,6 +46,10 @@ SIMILARITY_DEFAULT = 0.9
 CONTAINMENT_SHARE_DEFAULT = 0.5
 #: The same for first and last paragraphs: a paragraph without its dateline still matches.
 PARAGRAPH_CONTAINMENT_SHARE_DEFAULT = 0.8
+#: A one-line story's first (last) sentence is found when the paragraph starts (ends) with it,
+#: or with all of it but a lead-in (tail) of at most this share, found by its first (last) characters.
+LEAD_CUT_SHARE_DEFAULT = 0.2
+LEAD_PROBE_CHARS_DEFAULT = 20
 #: A paragraph count within this share of the gold count is right.
 COUNT_TOLERANCE_DEFAULT = 0.10
 
@@ -193,16 +197,22 @@ def score_value(predicted: str | None, gold: str | None, same: Callable = same_t
 
 
 def title_claimed(prediction: dict) -> bool:
-    """Did the parser take a line as the title, rather than make one from the start of the body?
+    """Did the parser take a headline line as the title, rather than make one up?
 
-    A title made from the first sentence is still in the body; a headline line is not.
+    A title made from the first sentence is still in the body; one made from the dek is the
+    headline, or a shortened start of it ending in an ellipsis. A headline line is neither.
     """
-    title = _ELLIPSIS_END.sub("", fold(prediction.get("title")))
+    whole = fold(prediction.get("title"))
+    title = _ELLIPSIS_END.sub("", whole)
     if not title:
         return False
     body = [*prediction.get("paragraphs", ()), *(_caption_text(c) for c in prediction.get("captions", ()))]
     body += list(prediction.get("subheadings", ()))
-    return not any(title in fold(piece) for piece in body)
+    if any(title in fold(piece) for piece in body):
+        return False
+    headline = fold(prediction.get("headline"))
+    shortened = title != whole
+    return not (headline and (title == headline or (shortened and headline.startswith(title))))
 
 
 def _caption_text(caption) -> str:
@@ -302,11 +312,27 @@ def _score_paragraphs(prediction: dict, gold: dict, score: FileScore) -> None:
 
 
 def _starts_with(paragraph: str, sentence: str) -> bool:
-    return fold(paragraph).startswith(fold(sentence))
+    """The paragraph starts with the sentence, perhaps without a short lead-in (a dateline)."""
+    p, s = fold(paragraph), fold(sentence)
+    if not p or not s:
+        return False
+    if p.startswith(s):
+        return True
+    at = s.find(p[:LEAD_PROBE_CHARS_DEFAULT])
+    return 0 < at <= LEAD_CUT_SHARE_DEFAULT * len(s) and p.startswith(s[at:])
 
 
 def _ends_with(paragraph: str, sentence: str) -> bool:
-    return fold(paragraph).endswith(fold(sentence))
+    """The paragraph ends with the sentence, perhaps without a short tail."""
+    p, s = fold(paragraph), fold(sentence)
+    if not p or not s:
+        return False
+    if p.endswith(s):
+        return True
+    probe = p[-LEAD_PROBE_CHARS_DEFAULT:]
+    at = s.rfind(probe)
+    end = at + len(probe)
+    return at >= 0 and 0 < len(s) - end <= LEAD_CUT_SHARE_DEFAULT * len(s) and p.endswith(s[:end])
 
 
 def _score_boilerplate(prediction: dict, gold: dict, text: str | None, score: FileScore) -> None:
