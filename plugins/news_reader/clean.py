@@ -47,5 +47,9 @@ def repair_line(line: str) -> str:
     return rules.GLUED_SENTENCE.sub(" ", line)
 
 
+_TOKEN_GAP = re.compile(r" [,.;:!?](?= |$)| n't\b")
+
+
 def _looks_tokenised(line: str) -> bool:
-    return line.count(" , ") + line.count(" . ") >= 2
+    """Spaced-out punctuation at least twice, as NLP tokenisers leave text."""
+    return len(_TOKEN_GAP.findall(line)) >= 2

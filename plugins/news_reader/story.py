@@ -64,4 +64,5 @@ class Story:
         data["subheadings"] = self.subheadings
         data["bullets"] = list(self.bullets)
         data["warnings"] = list(self.warnings)
+        data["blocks"] = [asdict(b) for b in self.blocks]
         return data
