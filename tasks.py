@@ -101,7 +101,7 @@ def inspect(c, path, format="text"):
     if format not in ("text", "json"):
         raise Exit(f"unknown --format {format!r}; use text or json", code=2)
     try:
-        records = inspection.inspect_path(path, CONFIG["parser_settings"])
+        records = inspection.inspect_path(path, CONFIG["parser_settings"], notes=format == "text")
     except FileNotFoundError as error:
         raise Exit(str(error), code=2)
     if format == "json":

@@ -38,8 +38,14 @@ SUMMARY_WIDTH_DEFAULT = 100
 _FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
 
-def inspect_file(filename: str | os.PathLike, settings: dict | None = None, display: str | None = None) -> dict:
-    """One record for one story file: the fields the site will show, as plain text."""
+def inspect_file(
+    filename: str | os.PathLike, settings: dict | None = None, display: str | None = None, notes: bool = False
+) -> dict:
+    """One record for one story file: the fields the site will show, as plain text.
+
+    With `notes`, the record also says whether the key points were picked automatically
+    (`bullets_automatic`), for the readable summary; JSON lines never carry it.
+    """
     display = display or display_path(filename)
     try:
         story, warnings = load_story(filename, display, settings)
@@ -49,7 +55,7 @@ def inspect_file(filename: str | os.PathLike, settings: dict | None = None, disp
     published, date_warning = _published(story, header, filename, display)
     if date_warning:
         warnings.append(date_warning)
-    return {
+    record = {
         "path": display,
         "title": story.title,
         "headline": story.headline,
@@ -63,17 +69,21 @@ def inspect_file(filename: str | os.PathLike, settings: dict | None = None, disp
         "source_url": header.get("source-url") or story.source_url or None,
         "warnings": warnings,
     }
+    if notes:
+        record["bullets_automatic"] = bool(story.bullets_automatic)
+    return record
 
 
-def inspect_path(path: str | os.PathLike, settings: dict | None = None) -> list[dict]:
+def inspect_path(path: str | os.PathLike, settings: dict | None = None, notes: bool = False) -> list[dict]:
     """Records for a file, or for every `*.txt` under a folder in path order."""
-    return [inspect_file(filename, settings) for filename in find_story_files(path)]
+    return [inspect_file(filename, settings, notes=notes) for filename in find_story_files(path)]
 
 
 def write_json_lines(records: Iterable[dict], stream: TextIO) -> None:
     """JSON Lines: one object per record, UTF-8 text kept as is."""
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        keys = ERROR_KEYS if "error" in record else RECORD_KEYS
+        stream.write(json.dumps({key: record[key] for key in keys}, ensure_ascii=False) + "\n")
 
 
 def format_summary(record: dict, width: int = SUMMARY_WIDTH_DEFAULT) -> str:
@@ -92,8 +102,9 @@ def format_summary(record: dict, width: int = SUMMARY_WIDTH_DEFAULT) -> str:
         f"source: {record['source'] or '-'}",
     ]
     lines.append("  " + "   ".join(facts))
+    automatic = " (picked automatically)" if record.get("bullets_automatic") else ""
     lines.append(
-        f"  {len(record['bullets'])} key points, {len(record['captions'])} captions, "
+        f"  {len(record['bullets'])} key points{automatic}, {len(record['captions'])} captions, "
         f"{len(record['paragraphs'])} paragraphs, {len(record['subheadings'])} subheadings"
     )
     lines += [f"    • {_cut(bullet, width - 4)}" for bullet in record["bullets"]]
