@@ -52,7 +52,7 @@ def parse_story(text: str, path: str = "<text>", settings: dict | None = None) -
     lines = normalise(text).split("\n")
     header, used, warnings = split_header(lines, path)
     blocks = _split_blocks(lines[used:], first_line=used + 1, limits=limits)
-    if not blocks:
+    if not any(re.search(r"\w", b.text) for b in blocks):
         reason = "no story text after the header" if used else "the file has no text"
         raise StoryError(path, used + 1 if used else None, f"{reason}; add the story's text")
     found = _Found()
@@ -305,12 +305,15 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "`": "'", "´": "'"
 
 
 def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
+    """Near-identical: the same after folding, or a few characters apart in a long text."""
     a, b = _fold(_strip_credit(a)[0]), _fold(_strip_credit(b)[0])
     if a == b:
         return True
-    if abs(len(a) - len(b)) > max(len(a), len(b)) * (1 - limits.CAPTION_SIMILARITY_MIN):
+    if abs(len(a) - len(b)) > limits.CAPTION_DIFF_MAX_CHARS:
         return False
-    return SequenceMatcher(None, a, b).ratio() >= limits.CAPTION_SIMILARITY_MIN
+    matcher = SequenceMatcher(None, a, b)
+    changed = len(a) + len(b) - 2 * sum(block.size for block in matcher.get_matching_blocks())
+    return changed <= limits.CAPTION_DIFF_MAX_CHARS and matcher.ratio() >= limits.CAPTION_SIMILARITY_MIN
 
 
 def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
@@ -320,7 +323,9 @@ def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
             continue
         for other in body[index + 1 :]:
             if not other.kind and _same_caption(block.text, other.text, limits):
-                block.kind, other.kind = "caption", "drop"
+                # a quotation said twice is a repeat of the story, not a picture's caption
+                block.kind = "" if rules.OPENING_QUOTE.match(block.text) else "caption"
+                other.kind = "drop"
     paragraphs = [b for b in body if not b.kind and b.words > 25]
     for block in body:
         if block.kind or block.words < 6:
@@ -398,11 +403,23 @@ def _mark_captions(body: list[_Block], limits: rules.Thresholds) -> None:
     for block in body:
         if block.kind != "caption":
             continue
+        block.text = rules.GLUED_CONTROLS.sub("", block.text)
         if shared and block.text.startswith(shared + " "):
             block.text, block.credit = block.text[len(shared) + 1 :], shared
             continue
         block.text, credit = _strip_credit(block.text)
         block.credit = block.credit or credit
+    if shared:
+        _split_gallery_captions(body, shared)
+
+
+def _split_gallery_captions(body: list[_Block], credit: str) -> None:
+    """A gallery flattened onto one line repeats its credit before each caption: split there."""
+    for block in [b for b in body if b.kind == "caption" and f" {credit} " in b.text]:
+        pieces = [p.strip() for p in block.text.split(f" {credit} ")]
+        index = body.index(block)
+        block.text = pieces[0]
+        body[index + 1 : index + 1] = [_Block(p, block.line, "caption", credit) for p in pieces[1:] if p]
 
 
 def _shared_leading_credit(captions: list[_Block]) -> str | None:
@@ -423,21 +440,24 @@ def _shared_leading_credit(captions: list[_Block]) -> str | None:
 
 
 def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
-    """Rule "subheadings": a short line that introduces a paragraph: all caps, a question, or no full stop."""
+    """Rule "subheadings": a short line that introduces a paragraph: all caps, a question, an
+    ellipsis or a few words. Rule "related links": a longer headline-shaped line without a full
+    stop that is no caption is a link to another story, and is dropped."""
     for index, block in enumerate(body):
-        if block.kind or block.words > limits.SUBHEADING_MAX_WORDS + 3:
-            continue
-        following = next((b for b in body[index + 1 :] if b.kind != "drop"), None)
-        if following is None or following.kind not in ("", "paragraph"):
+        if block.kind or block.words > limits.SUBHEADING_MAX_WORDS + 5:
             continue
         text = block.text
         letters = re.sub(r"[^A-Za-z]", "", text)
         all_caps = len(letters) >= 4 and letters.isupper()
-        short = block.words <= limits.SUBHEADING_MAX_WORDS
-        question = text.endswith("?") and short
-        open_ended = short and (text.endswith(("...", "…")) or not re.search(r"[.!:,;][\"'”’)]*$", text))
-        if all_caps or question or open_ended:
+        question = text.endswith("?") and block.words <= limits.SUBHEADING_MAX_WORDS
+        ellipsis = text.endswith(("...", "…")) or text.startswith(("...", "…"))
+        unstopped = not re.search(r"[.!?:,;][\"'”’)]*$", text)
+        following = next((b for b in body[index + 1 :] if b.kind != "drop"), None)
+        introduces = following is not None and following.kind in ("", "paragraph")
+        if introduces and (all_caps or question or ellipsis or (unstopped and block.words <= limits.CROSSHEAD_MAX_WORDS)):
             block.kind = "subheading"
+        elif unstopped and block.words >= limits.CROSSHEAD_MAX_WORDS and 0 < index:
+            block.kind = "drop"
 
 
 def _dateline_match(text: str) -> re.Match | None:
@@ -530,6 +550,7 @@ def _choose_title(header, found, body, path, limits) -> tuple[str, str | None]:
     sentence = _sentences(source)[0] if source else "Untitled story"
     words = sentence.rstrip(".").split()
     title = " ".join(words[: limits.DERIVED_TITLE_MAX_WORDS]) + ("…" if len(words) > limits.DERIVED_TITLE_MAX_WORDS else "")
+    title = title if re.search(r"\w", title) else "Untitled story"
     line = first.line if first else 1
     return title, f"{path}:{line}: no headline line; add a Title: header (using “{title}”)"
 

@@ -22,6 +22,8 @@ KICKER_MAX_WORDS_DEFAULT = 6
 HEADLINE_OVERLAP_MIN_DEFAULT = 0.6
 #: A subheading (crosshead) has at most this many words.
 SUBHEADING_MAX_WORDS_DEFAULT = 9
+#: A sentence-case crosshead without punctuation has at most this many words; longer ones are related links.
+CROSSHEAD_MAX_WORDS_DEFAULT = 4
 #: A caption without credit, label or duplicate has at least this many words.
 CAPTION_MIN_WORDS_DEFAULT = 7
 #: A caption has at most this many words.
@@ -32,6 +34,8 @@ CAPTION_UNSTOPPED_MIN_WORDS_DEFAULT = 12
 CAPTION_SCORE_MIN_DEFAULT = 3
 #: Two blocks are the same caption when their folded texts are at least this similar (0..1).
 CAPTION_SIMILARITY_MIN_DEFAULT = 0.92
+#: ... and differ by at most this many characters.
+CAPTION_DIFF_MAX_CHARS_DEFAULT = 4
 #: A block longer than this many characters, alone in the body, is a whole story on one line.
 ONE_LINE_STORY_MIN_CHARS_DEFAULT = 700
 #: When a one-line story is split, each paragraph gets this many sentences.
@@ -61,11 +65,13 @@ class Thresholds:
     KICKER_MAX_WORDS: int = KICKER_MAX_WORDS_DEFAULT
     HEADLINE_OVERLAP_MIN: float = HEADLINE_OVERLAP_MIN_DEFAULT
     SUBHEADING_MAX_WORDS: int = SUBHEADING_MAX_WORDS_DEFAULT
+    CROSSHEAD_MAX_WORDS: int = CROSSHEAD_MAX_WORDS_DEFAULT
     CAPTION_MIN_WORDS: int = CAPTION_MIN_WORDS_DEFAULT
     CAPTION_MAX_WORDS: int = CAPTION_MAX_WORDS_DEFAULT
     CAPTION_UNSTOPPED_MIN_WORDS: int = CAPTION_UNSTOPPED_MIN_WORDS_DEFAULT
     CAPTION_SCORE_MIN: int = CAPTION_SCORE_MIN_DEFAULT
     CAPTION_SIMILARITY_MIN: float = CAPTION_SIMILARITY_MIN_DEFAULT
+    CAPTION_DIFF_MAX_CHARS: int = CAPTION_DIFF_MAX_CHARS_DEFAULT
     ONE_LINE_STORY_MIN_CHARS: int = ONE_LINE_STORY_MIN_CHARS_DEFAULT
     SENTENCES_PER_PARAGRAPH: int = SENTENCES_PER_PARAGRAPH_DEFAULT
     WRAP_WIDTH_MAX: int = WRAP_WIDTH_MAX_DEFAULT
@@ -153,9 +159,11 @@ EMBEDDED_POST = re.compile(
     r"(?:pic\.twitter\.com/\w+|—\s*[^—]{1,60}\(@\w{1,30}\)\s+[A-Z][a-z]+ \d{1,2}, \d{4}\s*$|^(?:Twitter|Instagram|Facebook): [^-]{2,40} - )"
 )
 #: A caption label: "Beloved pet: ...", "Pictured: ...", a few words before a colon.
-CAPTION_LABEL = re.compile(r"^(?P<label>[A-Z][\w'’,&-]*(?: [\w'’,&-]+){0,4}):\s+(?P<rest>\S.*)$")
+CAPTION_LABEL = re.compile(r"^(?P<label>[A-Z][\w'’,&-]*(?: [\w'’,&-]+){0,4}):\s+(?P<rest>[A-Z\"“‘'].*)$")
 #: Words that make a "label:" a speaker instead ("He said: ...").
 SPEECH_LABEL = re.compile(r"\b(said|says|added|told|explained|wrote|writes|tweeted|asked|continued|replied|insisted|warned|stated)$", re.I)
+#: Gallery controls glued to the end of a caption: "... the attack. Previous Next".
+GLUED_CONTROLS = re.compile(r"\s+(?:Previous|Next|Enlarge|Close|Previous Next)\s*$")
 #: Photo credits at a caption's end: "[Wenn]", "(AP Photo/...)", "Getty Images", "(EPA)", "Credit...".
 CAPTION_CREDIT = re.compile(
     r"\s*(?P<credit>\[[\w .&/-]{2,30}\]"
