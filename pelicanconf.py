@@ -24,6 +24,8 @@ STATIC_PATHS = []
 USE_FOLDER_AS_CATEGORY = True
 DEFAULT_CATEGORY = "News"
 DEFAULT_PAGINATION = 20
+# Stories are never translations of one another; two with one title get distinct URLs (plugins/news_reader/site.py).
+ARTICLE_TRANSLATION_ID = None
 SUMMARY_MAX_LENGTH = None
 
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}.html"

@@ -3,7 +3,7 @@
 from pelican import signals
 
 from .reader import StoryReader
-from .site import dedupe_slugs, strip_feed_markup
+from .site import report_build, settle_stories, strip_feed_markup
 
 
 def add_reader(readers):
@@ -12,5 +12,6 @@ def add_reader(readers):
 
 def register():
     signals.readers_init.connect(add_reader)
-    signals.article_generator_pretaxonomy.connect(dedupe_slugs)
+    signals.article_generator_pretaxonomy.connect(settle_stories)
+    signals.all_generators_finalized.connect(report_build)
     signals.feed_generated.connect(strip_feed_markup)

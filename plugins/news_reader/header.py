@@ -67,6 +67,9 @@ def split_header(lines: list[str], path: str) -> tuple[dict[str, str], int, list
             )
             continue
         _check_value(key, value, path, number)
+        if key == "source-url" and not re.match(r"^https?://\S+$", value):
+            warnings.append(f"{path}:{number}: Source-URL '{value}' is not a web address (http:// or https://); ignored")
+            continue
         header[key] = value
     return header, len(block) + 1, warnings
 

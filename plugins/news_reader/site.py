@@ -1,11 +1,62 @@
-"""Site-wide fixes that need every story at once: distinct URLs, clean feeds."""
+"""Site-wide work that needs every story at once: one page per text, distinct URLs, clean
+feeds, and the build's account of every story file."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from dataclasses import dataclass, field
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What became of every story file in the last build."""
+
+    published: int = 0
+    drafts: list[str] = field(default_factory=list)
+    hidden: int = 0
+    skipped: list[str] = field(default_factory=list)  # the same text as a published story
+    errors: list[str] = field(default_factory=list)  # files that could not be published
+
+    def summary(self) -> str:
+        return (
+            f"Broadsheet: {self.published} published, {len(self.drafts)} drafts, {self.hidden} hidden, "
+            f"{len(self.skipped)} skipped, {len(self.errors)} errors"
+        )
+
+
+#: The report of the last build in this process (read by `invoke build`).
+LAST_REPORT = BuildReport()
+
+
+def settle_stories(generator) -> None:
+    """Before tags and categories are counted: one page per text, and a URL of its own for each."""
+    _drop_repeated_texts(generator)
+    dedupe_slugs(generator)
+
+
+def _drop_repeated_texts(generator) -> None:
+    """The same story added twice (same title and text) is published once, from the first file."""
+    LAST_REPORT.skipped.clear()
+    seen: dict[str, str] = {}
+    kept = []
+    for article in sorted(generator.articles, key=lambda a: a.relative_source_path):
+        key = hashlib.sha256(f"{article.title}\n{article.content}".encode()).hexdigest()
+        if key in seen:
+            logger.warning(
+                "%s: the same story as %s; published once, from %s",
+                article.relative_source_path,
+                seen[key],
+                seen[key],
+            )
+            LAST_REPORT.skipped.append(article.relative_source_path)
+            continue
+        seen[key] = article.relative_source_path
+        kept.append(article)
+    generator.articles[:] = [a for a in generator.articles if a in kept]
 
 _TYPOGRIFY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo)">(.*?)</span>', re.S)
 
@@ -41,3 +92,17 @@ def strip_feed_markup(context, feed) -> None:
         for key in ("description", "content"):
             if item.get(key):
                 item[key] = _TYPOGRIFY_SPAN.sub(r"\1", item[key])
+
+
+def report_build(generators) -> None:
+    """Account for every story file: published, draft, hidden, skipped or an error."""
+    for generator in generators:
+        if not hasattr(generator, "drafts"):
+            continue
+        LAST_REPORT.published = len(generator.articles) + len(generator.translations)
+        LAST_REPORT.drafts = sorted(a.relative_source_path for a in generator.drafts)
+        LAST_REPORT.hidden = len(generator.hidden_articles)
+        LAST_REPORT.errors = sorted(
+            path for path, content in generator.context["generated_content"].items() if content is None
+        )
+    logger.info("%s", LAST_REPORT.summary())
