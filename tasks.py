@@ -167,6 +167,8 @@ class _ErrorCounter(logging.Handler):
 def pelican_run(settings_file, content=None, output=None):
     """Run Pelican in-process; exit non-zero when any story could not be processed."""
     argv = ["-s", settings_file]
+    if content and not os.path.isdir(content):
+        raise Exit(f"{content}: no such folder of stories", code=2)
     if content:
         argv.insert(0, os.path.abspath(content))
     if output:
