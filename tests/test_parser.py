@@ -276,3 +276,25 @@ def test_gallery_line_with_a_repeated_leading_credit_is_split_into_captions():
         "The old bridge opened in 1901.",
     ]
     assert {b.credit for b in story.blocks if b.kind == "caption"} == {credit}
+
+
+def test_a_single_bullet_glyph_line_is_a_key_point():
+    story = parse_story("Town hall sold\n\n  • The council sold the old town hall\n\nThe council sold the old town hall to a developer on Monday.")
+    assert story.title == "Town hall sold"
+    assert story.bullets == ("The council sold the old town hall",)
+    assert not story.bullets_automatic
+
+
+def test_a_dropped_related_link_is_reported_with_its_line():
+    text = (
+        "Title here\n\nThe first paragraph of the story ends here.\n\n"
+        "Five healthy eating tips for holiday travellers\n\nThe last paragraph of the story ends here."
+    )
+    story = parse_story(text, path="s.txt")
+    assert len(story.paragraphs) == 2
+    assert story.warnings == ("s.txt:5: left out as site furniture (a link or promotion): “Five healthy eating tips for holiday travellers”",)
+
+
+def test_key_points_fall_back_to_the_first_sentence_of_a_short_story():
+    story = parse_story("Short one\n\nIt rained. Then it stopped.")
+    assert story.bullets == ("It rained.",) and story.bullets_automatic

@@ -31,6 +31,10 @@ from .header import split_header
 from .story import Block, Story, StoryError
 
 
+#: Kinds of block that leave the story: repeats ("drop") and site furniture (reported as a warning).
+_GONE = ("drop", "furniture")
+
+
 @dataclass
 class _Block:
     """A block of text while it is being classified."""
@@ -76,12 +80,15 @@ def parse_story(text: str, path: str = "<text>", settings: dict | None = None) -
     bullets, automatic = tuple(found.bullets), False
     if not bullets:
         bullets, automatic = _pick_key_points(body, limits), True
+    warnings.extend(
+        f"{path}:{b.line}: left out as site furniture (a link or promotion): “{b.text}”" for b in body if b.kind == "furniture"
+    )
     return Story(
         title=title,
         headline=found.headline,
         bullets=bullets,
         bullets_automatic=automatic and bool(bullets),
-        blocks=tuple(Block(b.kind, b.text, b.credit) for b in body if b.kind != "drop"),
+        blocks=tuple(Block(b.kind, b.text, b.credit) for b in body if b.kind not in _GONE),
         byline=found.byline,
         dateline=found.dateline,
         published=found.published,
@@ -207,7 +214,11 @@ def _take_bullets(blocks: list[_Block], found: _Found) -> list[_Block]:
         if rules.HIGHLIGHT_MARKER.match(block.text):
             highlight_next = True
             continue
-        if block.kind == "bullets" or (len(block.lines) == 1 and rules.BULLET.match(block.lines[0]) and _near_bullets(block, blocks)):
+        if block.kind == "bullets" or (
+            len(block.lines) == 1
+            and rules.BULLET.match(block.lines[0])
+            and (rules.BULLET_GLYPH.match(block.lines[0]) or _near_bullets(block, blocks))
+        ):
             found.bullets.extend(repair_line(rules.BULLET.match(line).group("text")) for line in block.lines)
             continue
         kept.append(block)
@@ -395,8 +406,8 @@ def _mark_captions(body: list[_Block], limits: rules.Thresholds) -> None:
     for index, block in enumerate(body):
         if block.kind or scores[index] is None or scores[index] < limits.CAPTION_SCORE_MIN - 1:
             continue
-        before = [b for b in body[:index] if b.kind != "drop"][-1:]
-        after = [b for b in body[index + 1 :] if b.kind != "drop"][:1]
+        before = [b for b in body[:index] if b.kind not in _GONE][-1:]
+        after = [b for b in body[index + 1 :] if b.kind not in _GONE][:1]
         if before and after and before[0].kind == "caption" and after[0].kind == "caption":
             block.kind = "caption"
     shared = _shared_leading_credit([b for b in body if b.kind == "caption"])
@@ -452,12 +463,12 @@ def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
         question = text.endswith("?") and block.words <= limits.SUBHEADING_MAX_WORDS
         ellipsis = text.endswith(("...", "…")) or text.startswith(("...", "…"))
         unstopped = not re.search(r"[.!?:,;][\"'”’)]*$", text)
-        following = next((b for b in body[index + 1 :] if b.kind != "drop"), None)
+        following = next((b for b in body[index + 1 :] if b.kind not in _GONE), None)
         introduces = following is not None and following.kind in ("", "paragraph")
         if introduces and (all_caps or question or ellipsis or (unstopped and block.words <= limits.CROSSHEAD_MAX_WORDS)):
             block.kind = "subheading"
         elif unstopped and block.words >= limits.CROSSHEAD_MAX_WORDS and 0 < index:
-            block.kind = "drop"
+            block.kind = "furniture"
 
 
 def _dateline_match(text: str) -> re.Match | None:
@@ -482,7 +493,7 @@ def _take_dateline(body: list[_Block], found: _Found, limits: rules.Thresholds) 
             if dek and found.headline is None:
                 found.headline, before.kind = before.text, "drop"
             else:
-                before.kind = "drop"
+                before.kind = "furniture"
         return
 
 
@@ -545,7 +556,7 @@ def _choose_title(header, found, body, path, limits) -> tuple[str, str | None]:
         return header["title"], None
     if found.title:
         return found.title, None
-    first = next((b for b in body if b.kind == "paragraph"), None) or next((b for b in body if b.kind != "drop"), None)
+    first = next((b for b in body if b.kind == "paragraph"), None) or next((b for b in body if b.kind not in _GONE), None)
     source = found.headline or (first.text if first else "Untitled story")
     sentence = _sentences(source)[0] if source else "Untitled story"
     words = sentence.rstrip(".").split()
@@ -566,4 +577,6 @@ def _pick_key_points(body: list[_Block], limits: rules.Thresholds) -> tuple[str,
                 points.append(sentence)
         if len(points) >= limits.AUTO_KEY_POINTS:
             break
+    if not points:
+        points = [_sentences(b.text)[0] for b in body if b.kind == "paragraph"][:1]
     return tuple(points)

@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 
 from pelican.readers import BaseReader
+from pelican.utils import slugify
 
 from . import render
 from .decode import read_text
@@ -15,6 +16,9 @@ from .parse import parse_story
 from .story import StoryError
 
 logger = logging.getLogger(__name__)
+
+#: Longest URL name made from a title (file systems refuse names over 255 bytes).
+SLUG_MAX_CHARS = 80
 
 _FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
@@ -61,13 +65,25 @@ class StoryReader(BaseReader):
         source_url = header.get("source-url") or story.source_url
         if source_url:
             meta["source_url"] = source_url
-        for key in ("category", "tags", "slug", "status", "modified", "note", "featured"):
+        for key in ("category", "tags", "slug", "status", "modified"):
             if key in header:
                 meta[key] = self.process_metadata(key, header[key])
-        if "summary" in header and not story.bullets:
+        if "slug" not in header:
+            meta["slug"] = self._slug(story.title)
+        if "note" in header:
+            meta["note"] = render.plain(header["note"])
+        meta["featured"] = header.get("featured", "").strip().lower() in ("yes", "true", "1")
+        if "summary" in header and story.bullets_automatic:
             meta["summary"] = f"<p>{render.plain(header['summary'])}</p>"
         meta["date"] = self.process_metadata("date", self._date(story, filename, display))
         return meta
+
+    def _slug(self, title: str) -> str:
+        """The URL name: the title slugified, cut at a word end to keep file names short."""
+        slug = slugify(title, regex_subs=self.settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
+        if len(slug) > SLUG_MAX_CHARS:
+            slug = slug[:SLUG_MAX_CHARS].rsplit("-", 1)[0]
+        return slug or "story"
 
     @staticmethod
     def _date(story, filename, display) -> str:

@@ -97,6 +97,8 @@ class Thresholds:
 
 #: Bullet glyphs that open a highlight line.
 BULLET = re.compile(r"^\s*[•\-*–▪●◦‣·]\s+(?P<text>\S.*)$")
+#: Glyphs that mark a bullet even on a line of its own (a dash or star needs a bullet beside it).
+BULLET_GLYPH = re.compile(r"^\s*[•▪●◦‣]\s+\S")
 #: The CNN/DailyMail dataset's highlight marker, on a line of its own.
 HIGHLIGHT_MARKER = re.compile(r"^@highlight\s*$", re.I)
 
