@@ -47,10 +47,16 @@ def clean(c, output=None):
     os.makedirs(path, exist_ok=True)
 
 
-@task(help={"content": "folder of story files (default: content/)", "output": "folder for the site (default: output/)"})
-def build(c, content=None, output=None):
+@task(
+    help={
+        "content": "folder of story files (default: content/)",
+        "output": "folder for the site (default: output/)",
+        "strict": "fail on warnings too, not only on stories that could not be published",
+    }
+)
+def build(c, content=None, output=None, strict=False):
     """Build the site from content/ into output/ with pelicanconf.py."""
-    pelican_run(CONFIG["settings_base"], content, output)
+    pelican_run(CONFIG["settings_base"], content, output, strict=strict)
 
 
 @task(help={"output": "folder for the site (default: output/)"})
@@ -153,19 +159,28 @@ def evaluate(c, corpus=None, verbose=False, check=False, raise_floors=False):
         sys.stdout.write(f"\nAll {len(ev.read_floors())} figures are at or above their floors.\n")
 
 
-class _ErrorCounter(logging.Handler):
-    """Counts error records, so that a story Pelican could not process fails the build."""
+class _RecordCounter(logging.Handler):
+    """Counts warning and error records, so that a story Pelican could not process fails the build."""
 
     def __init__(self):
-        super().__init__(level=logging.ERROR)
-        self.count = 0
+        super().__init__(level=logging.WARNING)
+        self.errors = self.warnings = 0
 
     def emit(self, record):
-        self.count += 1
+        if record.name == "pelican.settings":
+            return  # advice about settings, such as relative feed links in local builds
+        if record.levelno >= logging.ERROR:
+            self.errors += 1
+        else:
+            self.warnings += 1
 
 
-def pelican_run(settings_file, content=None, output=None):
-    """Run Pelican in-process; exit non-zero when any story could not be processed."""
+def pelican_run(settings_file, content=None, output=None, strict=False):
+    """Run Pelican in-process and print the build's account of every story file.
+
+    Exits non-zero when a story could not be published (after the rest of the site is
+    written), and with `strict` also when anything was warned about.
+    """
     argv = ["-s", settings_file]
     if content and not os.path.isdir(content):
         raise Exit(f"{content}: no such folder of stories", code=2)
@@ -174,7 +189,7 @@ def pelican_run(settings_file, content=None, output=None):
     if output:
         argv += ["-o", os.path.abspath(output)]
     argv += _remainder()  # pass-through of extra pelican options after `--`
-    counter = _ErrorCounter()
+    counter = _RecordCounter()
     watched = [logging.getLogger(name) for name in ("pelican", "news_reader")]
     for logger in watched:
         logger.addHandler(counter)
@@ -183,8 +198,25 @@ def pelican_run(settings_file, content=None, output=None):
     finally:
         for logger in watched:
             logger.removeHandler(counter)
-    if counter.count:
-        raise Exit(f"the build logged {counter.count} error(s), see above; stories that failed were left out", code=1)
+    report = _build_report()
+    print(report.summary())
+    for path in report.drafts:
+        print(f"  draft: {path}")
+    for path in report.errors:
+        print(f"  error: {path} (see the message above)")
+    if counter.errors or report.errors:
+        failed = len(report.errors)
+        raise Exit(f"{failed} story file(s) could not be published (see above); the rest of the site was written", code=1)
+    if strict and counter.warnings:
+        raise Exit(f"--strict: the build logged {counter.warnings} warning(s), see above", code=1)
+
+
+def _build_report():
+    """The reader plugin's account of the last build (plugins/news_reader/site.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "plugins"))
+    from news_reader.site import LAST_REPORT  # noqa: PLC0415
+
+    return LAST_REPORT
 
 
 def _remainder():

@@ -166,6 +166,23 @@ def test_build_fails_on_a_broken_story_but_writes_the_rest(tmp_path: Path):
     assert result.returncode == 1
     assert "photo.txt" in result.stdout + result.stderr
     assert [p for p in output.rglob("*.html") if "harbour-ferry-returns" in p.name]
+    assert "Broadsheet: 1 published, 0 drafts, 0 hidden, 0 skipped, 1 errors" in result.stdout
+    assert "error: photo.txt" in result.stdout
+
+
+def test_build_lists_drafts_and_fails_on_warnings_only_when_strict(tmp_path: Path):
+    content, output = tmp_path / "content", tmp_path / "site"
+    content.mkdir()
+    (content / "2024-05-02-ferry.txt").write_text(STORY, encoding="utf-8")
+    (content / "draft.txt").write_text("Title: Not yet\nDate: 2024-05-03\nStatus: draft\n\nA draft story.\n", encoding="utf-8")
+    (content / "copy.txt").write_text(STORY, encoding="utf-8")  # the same text again: published once, warned
+    result = invoke("build", "--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Broadsheet: 1 published, 1 drafts, 0 hidden, 1 skipped, 0 errors" in result.stdout
+    assert "draft: draft.txt" in result.stdout
+    strict = invoke("build", "--strict", "--content", str(content), "--output", str(output))
+    assert strict.returncode == 1
+    assert "--strict" in strict.stdout + strict.stderr
 
 
 def test_clean_empties_the_output_folder(tmp_path: Path):
