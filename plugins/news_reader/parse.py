@@ -106,7 +106,6 @@ class _Found:
 
     title: str | None = None
     headline: str | None = None
-    kicker: str | None = None
     byline: str | None = None
     dateline: str | None = None
     published: datetime | None = None
@@ -276,7 +275,7 @@ def _take_top(body: list[_Block], found: _Found, limits: rules.Thresholds) -> No
             and len(body) > 2
             and _overlap(first.text, second.text) < limits.HEADLINE_OVERLAP_MIN
         ):
-            found.kicker, first.kind = first.text, "drop"
+            first.kind = "drop"  # a kicker: the section label above the headline
             found.title, second.kind = second.text, "title"
             _take_standfirst(body, 2, found, limits)
             return

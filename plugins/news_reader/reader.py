@@ -50,7 +50,6 @@ class StoryReader(BaseReader):
             "bullets": [render.rich(b) for b in story.bullets],
             "bullets_automatic": story.bullets_automatic,
             "summary": render.render_key_points(story.bullets),
-            "caption_count": len(story.captions),
         }
         if story.headline:
             meta["headline"] = render.headline_html(story.headline)
