@@ -298,3 +298,21 @@ def test_a_dropped_related_link_is_reported_with_its_line():
 def test_key_points_fall_back_to_the_first_sentence_of_a_short_story():
     story = parse_story("Short one\n\nIt rained. Then it stopped.")
     assert story.bullets == ("It rained.",) and story.bullets_automatic
+
+
+def test_a_short_unstopped_line_is_a_caption_where_the_story_has_captions():
+    text = (
+        "Title here\n\nThe first paragraph of the story ends here.\n\n"
+        "Police officers stand guard outside the mosque in the capital today\n\n"
+        "Police officers stand guard outside the mosque in the capital today\n\n"
+        "The second paragraph of the story ends here.\n\n"
+        "Mourners gather outside the mosque after prayers\n\n"
+        "AirAsia plane missing: profile of airline boss\n\n"
+        "The last paragraph of the story ends here."
+    )
+    story = parse_story(text, path="s.txt")
+    assert story.captions == [
+        "Police officers stand guard outside the mosque in the capital today",
+        "Mourners gather outside the mosque after prayers",
+    ]
+    assert story.warnings == ("s.txt:13: left out as site furniture (a link or promotion): “AirAsia plane missing: profile of airline boss”",)

@@ -315,8 +315,7 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "`": "'", "´": "'"
 
 
 def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
-    """Near-identical: the same after folding, or a few characters apart in a long text."""
-    a, b = _fold(_strip_credit(a)[0]), _fold(_strip_credit(b)[0])
+    """Near-identical folded captions: the same, or a few characters apart in a long text."""
     if a == b:
         return True
     if abs(len(a) - len(b)) > limits.CAPTION_DIFF_MAX_CHARS:
@@ -328,20 +327,21 @@ def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
 
 def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
     """Rule "repeats": a block that comes again is a caption (kept once); part of a paragraph again is a pull quote."""
+    keys = [_fold(_strip_credit(b.text)[0]) for b in body]
     for index, block in enumerate(body):
         if block.kind:
             continue
-        for other in body[index + 1 :]:
-            if not other.kind and _same_caption(block.text, other.text, limits):
+        for offset, other in enumerate(body[index + 1 :], start=index + 1):
+            if not other.kind and _same_caption(keys[index], keys[offset], limits):
                 # a quotation said twice is a repeat of the story, not a picture's caption
                 block.kind = "" if rules.OPENING_QUOTE.match(block.text) else "caption"
                 other.kind = "drop"
-    paragraphs = [b for b in body if not b.kind and b.words > 25]
+    paragraphs = [(b, _fold(b.text)) for b in body if not b.kind and b.words > 25]
     for block in body:
         if block.kind or block.words < 6:
             continue
         folded = _fold(block.text)
-        if any(p is not block and folded in _fold(p.text) for p in paragraphs):
+        if any(p is not block and folded in text for p, text in paragraphs):
             block.kind = "drop"  # a pull quote: its words are in the paragraph it quotes
 
 
@@ -452,7 +452,9 @@ def _shared_leading_credit(captions: list[_Block]) -> str | None:
 def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
     """Rule "subheadings": a short line that introduces a paragraph: all caps, a question, an
     ellipsis or a few words. Rule "related links": a longer headline-shaped line without a full
-    stop that is no caption is a link to another story, and is dropped."""
+    stop is a link to another story (left out, with a warning) when it has a link's shape or
+    the story has no captions; in a story with captions it is one more caption."""
+    has_captions = any(b.kind == "caption" for b in body)
     for index, block in enumerate(body):
         if block.kind or block.words > limits.SUBHEADING_MAX_WORDS + 5:
             continue
@@ -467,7 +469,8 @@ def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
         if introduces and (all_caps or question or ellipsis or (unstopped and block.words <= limits.CROSSHEAD_MAX_WORDS)):
             block.kind = "subheading"
         elif unstopped and block.words >= limits.CROSSHEAD_MAX_WORDS and 0 < index:
-            block.kind = "furniture"
+            link_shaped = rules.RELATED_LINK.search(text) or block.words < limits.CAPTION_MIN_WORDS
+            block.kind = "caption" if has_captions and not link_shaped else "furniture"
 
 
 def _dateline_match(text: str) -> re.Match | None:

@@ -160,6 +160,8 @@ CONTRIBUTORS = re.compile(r"^\(?(additional reporting|reporting|writing|editing)
 EMBEDDED_POST = re.compile(
     r"(?:pic\.twitter\.com/\w+|—\s*[^—]{1,60}\(@\w{1,30}\)\s+[A-Z][a-z]+ \d{1,2}, \d{4}\s*$|^(?:Twitter|Instagram|Facebook): [^-]{2,40} - )"
 )
+#: The shape of a link to another story: "Name missing: profile of ...", "... in pictures", a quoted tail.
+RELATED_LINK = re.compile(r"^[^:]{3,60}: [a-z]|(?i:\bin pictures|\b(?:video|live|gallery|watch))$|['‘][^'’]{3,60}['’]$")
 #: A caption label: "Beloved pet: ...", "Pictured: ...", a few words before a colon.
 CAPTION_LABEL = re.compile(r"^(?P<label>[A-Z][\w'’,&-]*(?: [\w'’,&-]+){0,4}):\s+(?P<rest>[A-Z\"“‘'].*)$")
 #: Words that make a "label:" a speaker instead ("He said: ...").
