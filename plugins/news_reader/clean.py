@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import ftfy
+from ftfy.badness import is_bad
 
 from . import rules
 
@@ -24,7 +26,8 @@ _FTFY = ftfy.TextFixerConfig(
 def normalise(text: str) -> str:
     """Text with LF line endings, repaired characters, entities decoded, no invisible characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = ftfy.fix_text(text, _FTFY)
+    # ftfy is the slow part of reading: run it only on text that shows signs of mojibake
+    text = ftfy.fix_text(text, _FTFY) if is_bad(text) else unicodedata.normalize("NFC", text)
     text = _unescape_entities(text)
     text = rules.INVISIBLE.sub("", text)
     return text.replace("\t", " ").replace("\u00a0", " ").replace("\u202f", " ")

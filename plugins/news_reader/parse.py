@@ -243,7 +243,7 @@ def _is_title_like(block: _Block, limits: rules.Thresholds) -> bool:
         and block.words <= limits.TITLE_MAX_WORDS
         and not text.endswith((".", ":", ","))
         and len(_sentences(text)) == 1
-        and not rules.CAPTION_CREDIT.search(text)
+        and not _credit_at_end(text)
         and not rules.PICTURE_WORDS.search(text)
         and not rules.GALLERY_COUNTER.match(text)
         and not _dateline_match(text)
@@ -305,13 +305,15 @@ def _take_standfirst(body: list[_Block], index: int, found: _Found, limits: rule
 
 
 def _fold(text: str) -> str:
-    """Text folded for comparison: quotes straightened, counters and credits off, spaces single, lower case."""
+    """Text folded for comparison: quotes straightened, counters off, spaces single, lower case."""
     text = rules.GALLERY_COUNTER.sub("", text)
-    text = text.translate(_QUOTES)
-    return re.sub(r"\s+", " ", text).strip().lower()
+    for curly, straight in _QUOTES:
+        if curly in text:
+            text = text.replace(curly, straight)
+    return " ".join(text.split()).lower()
 
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
+_QUOTES = (("‘", "'"), ("’", "'"), ("‛", "'"), ("`", "'"), ("´", "'"), ("“", '"'), ("”", '"'), ("„", '"'))
 
 
 def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
@@ -320,6 +322,11 @@ def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
         return True
     if abs(len(a) - len(b)) > limits.CAPTION_DIFF_MAX_CHARS:
         return False
+    # n edits leave at least one of n + 1 pieces of `a` whole in `b`: a cheap test before difflib
+    pieces = limits.CAPTION_DIFF_MAX_CHARS + 1
+    size = max(1, len(a) // pieces)
+    if not any(a[i : i + size] in b for i in range(0, size * pieces, size)):
+        return False
     matcher = SequenceMatcher(None, a, b)
     changed = len(a) + len(b) - 2 * sum(block.size for block in matcher.get_matching_blocks())
     return changed <= limits.CAPTION_DIFF_MAX_CHARS and matcher.ratio() >= limits.CAPTION_SIMILARITY_MIN
@@ -327,9 +334,9 @@ def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
 
 def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
     """Rule "repeats": a block that comes again is a caption (kept once); part of a paragraph again is a pull quote."""
-    keys = [_fold(_strip_credit(b.text)[0]) for b in body]
+    keys = [_fold(_strip_credit(b.text)[0]) if b.words <= limits.CAPTION_MAX_WORDS else "" for b in body]
     for index, block in enumerate(body):
-        if block.kind:
+        if block.kind or block.words > limits.CAPTION_MAX_WORDS:
             continue
         for offset, other in enumerate(body[index + 1 :], start=index + 1):
             if not other.kind and _same_caption(keys[index], keys[offset], limits):
@@ -352,12 +359,22 @@ def _mark_embeds(body: list[_Block]) -> None:
             block.kind = "embed"
 
 
+#: A credit is looked for in this many characters at the end of a block (the pattern is costly).
+_CREDIT_TAIL_CHARS = 200
+
+
+def _credit_at_end(text: str) -> re.Match | None:
+    """The photo credit that ends `text`, searched in its tail only; positions are in `text`."""
+    start = max(0, len(text) - _CREDIT_TAIL_CHARS)
+    return rules.CAPTION_CREDIT.search(text, start)
+
+
 def _strip_credit(text: str) -> tuple[str, str | None]:
     """Split a caption into (text, credit); a caption that is only a credit stays whole."""
     text = rules.GALLERY_COUNTER.sub("", text).strip()
     if rules.CREDIT_ONLY.match(text):
         return text, None
-    match = rules.CAPTION_CREDIT.search(text)
+    match = _credit_at_end(text)
     if match and match.start() > 0:
         credit = match.group("credit").strip()
         if ". " in credit:
@@ -378,7 +395,7 @@ def _caption_score(block: _Block, limits: rules.Thresholds) -> int:
     if block.words > limits.CAPTION_MAX_WORDS or text.endswith((":", "—", "–")):
         return -9
     score = 0
-    if rules.CAPTION_CREDIT.search(text) or rules.LEADING_CREDIT.match(text) or rules.GALLERY_COUNTER.match(text):
+    if _credit_at_end(text) or rules.LEADING_CREDIT.match(text) or rules.GALLERY_COUNTER.match(text):
         score += 3
     label = rules.CAPTION_LABEL.match(text)
     if label and not rules.SPEECH_LABEL.search(label.group("label")) and len(label.group("rest").split()) >= 5:
