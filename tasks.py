@@ -1,13 +1,16 @@
-"""Broadsheet's tasks (invoke): build, serve, test, inspect and evaluate the news digest.
+"""Broadsheet's tasks (invoke): add, build, serve, test, inspect and evaluate the news digest.
 
 Run `invoke --list` for the list and `invoke --help TASK` for a task's options.
 The work is done in Pelican (in-process) and in tools/; this file stays thin.
 """
 
+import contextlib
 import logging
 import os
+import pathlib
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -29,9 +32,14 @@ CONFIG = {
     # Where stories are read from and the site is written to (relative to this file).
     "content_path": os.path.join(ROOT, SETTINGS["PATH"]),
     "deploy_path": os.path.join(ROOT, SETTINGS["OUTPUT_PATH"]),
-    # Host and port for `serve`
+    # Host and port for `serve` and `livereload`
     "host": "localhost",
     "port": 8000,
+    # What `livereload` watches (besides the content folder)
+    "watch_paths": [os.path.join(ROOT, SETTINGS["THEME"]), os.path.join(ROOT, "plugins"),
+                    os.path.join(ROOT, "pelicanconf.py"), os.path.join(ROOT, "publishconf.py")],
+    # A build of this many stories or more shows its progress
+    "progress_every": 50,
     # Tests, and the parser's thresholds for inspect and evaluate
     "tests_path": os.path.join(ROOT, "tests"),
     "parser_settings": SETTINGS.get("BROADSHEET_PARSER", {}),
@@ -67,6 +75,12 @@ def publish(c, output=None):
     pelican_run(CONFIG["settings_publish"], None, output)
 
 
+@task(help={"output": "folder for the site (default: output/)"})
+def preview(c, output=None):
+    """Build the site as it will be published (publishconf.py), to look at before `publish`."""
+    pelican_run(CONFIG["settings_publish"], None, output)
+
+
 @task(help={"port": "port to listen on (default 8000)", "output": "folder to serve (default: output/)"})
 def serve(c, port=CONFIG["port"], output=None):
     """Serve output/ at http://localhost:PORT/ until Ctrl-C."""
@@ -85,6 +99,33 @@ def serve(c, port=CONFIG["port"], output=None):
         pass
     finally:
         server.server_close()
+
+
+@task(
+    help={
+        "content": "folder of story files to build and watch (default: content/)",
+        "output": "folder for the site (default: output/)",
+        "port": "port to listen on (default 8000; 0 picks a free one)",
+    }
+)
+def livereload(c, content=None, output=None, port=CONFIG["port"]):
+    """Build, serve output/ and rebuild on any change to content/, theme/, plugins/ or the settings; pages reload."""
+    from tools import livereload as lr
+
+    content = os.path.abspath(content or CONFIG["content_path"])
+    output = os.path.abspath(output or CONFIG["deploy_path"])
+    if not os.path.isdir(content):
+        raise Exit(f"{content}: no such folder of stories", code=2)
+    command = [sys.executable, "-m", "invoke", "build", "--content", content, "--output", output]
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
+    try:
+        lr.run(command, output, [content, *CONFIG["watch_paths"]], CONFIG["host"], port, cwd=ROOT)
+    except ValueError as error:
+        raise Exit(str(error), code=2)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 @task
@@ -117,6 +158,73 @@ def inspect(c, path, format="text"):
     failed = sum(1 for r in records if "error" in r)
     if failed:
         raise Exit(f"{failed} of {len(records)} files could not be parsed", code=1)
+
+
+@task(
+    positional=["file"],
+    iterable=["more"],
+    help={
+        "file": "story text to add; - reads standard input (more files may follow: invoke add A B C)",
+        "more": "another story file (repeatable; `invoke add A B` gives B here)",
+        "date": "publication date, YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (default: the text's own, else now)",
+        "category": "the section, e.g. Local",
+        "tags": "comma-separated tags, e.g. 'Transport, Harbour'",
+        "draft": "add it as a draft (Status: draft): left out of the site until the line is removed",
+        "content": "folder to add to (default: content/)",
+    },
+)
+def add(c, file, more=None, date=None, category=None, tags=None, draft=False, content=None):
+    """Add story texts to content/ as YYYY-MM-DD-slug.txt with a header; refuses a text already there."""
+    from tools import curator
+
+    options = curator.Options(date=date, category=category, tags=tags, draft=draft)
+    try:
+        failed = curator.add_stories([file, *(more or [])], content or CONFIG["content_path"], options,
+                                     CONFIG["parser_settings"])
+    except curator.OptionError as error:
+        raise Exit(str(error), code=2)
+    if failed:
+        raise Exit(f"{failed} story file(s) not added (see the errors above)", code=1)
+
+
+@task(help={"content": "folder of story files (default: content/)"})
+def drafts(c, content=None):
+    """List the stories marked Status: draft (path and title); they are left out of the site."""
+    from tools import curator
+
+    try:
+        found, errors = curator.list_drafts(content or CONFIG["content_path"], CONFIG["parser_settings"])
+    except FileNotFoundError as error:
+        raise Exit(str(error), code=2)
+    for path, title in found:
+        print(f"{path}  {title}")
+    print(f"{len(found)} draft(s); publish one by removing its Status: draft line")
+    for error in errors:
+        sys.stderr.write(f"error: {error}\n")
+
+
+@task(help={"output": "the built site to check (default: output/)"})
+def audit(c, output=None):
+    """Check the built site in output/ (tools/audit.py)."""
+    try:
+        from tools import audit as audit_tool
+    except ImportError as error:
+        raise Exit(f"tools/audit.py cannot be loaded: {error}", code=2)
+    code = audit_tool.main(os.path.abspath(output or CONFIG["deploy_path"]))
+    if code:
+        raise Exit(code=int(code))
+
+
+@task(help={"stories": "how many stories to time (default: the tool's own)"})
+def bench(c, stories=None):
+    """Time the story parser and the build (tools/bench.py)."""
+    try:
+        from tools import bench as bench_tool
+    except ImportError as error:
+        raise Exit(f"tools/bench.py cannot be loaded: {error}", code=2)
+    code = bench_tool.main() if stories is None else bench_tool.main(stories=int(stories))
+    if code:
+        raise Exit(code=int(code))
 
 
 @task(
@@ -194,7 +302,8 @@ def pelican_run(settings_file, content=None, output=None, strict=False):
     for logger in watched:
         logger.addHandler(counter)
     try:
-        pelican_main(argv)
+        with _progress(content or CONFIG["content_path"]):
+            pelican_main(argv)
     finally:
         for logger in watched:
             logger.removeHandler(counter)
@@ -211,6 +320,52 @@ def pelican_run(settings_file, content=None, output=None, strict=False):
         raise Exit(f"--strict: the build logged {counter.warnings} warning(s), see above", code=1)
 
 
+@contextlib.contextmanager
+def _progress(content):
+    """Show how far the build has read, when it has `progress_every` stories or more.
+
+    A bar on a terminal (Pelican's own console, so its messages print above the bar),
+    else a plain line every `progress_every` stories. Counted with Pelican's
+    `article_generator_preread` signal, sent once per story file.
+    """
+    from pelican import signals
+    from pelican.log import console
+
+    every = CONFIG["progress_every"]
+    total = sum(1 for _ in pathlib.Path(content).rglob("*.txt")) if os.path.isdir(content) else 0
+    if total < every:
+        yield
+        return
+    read = 0
+    if console.is_terminal:
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as bar:
+            job = bar.add_task("Reading stories", total=total)
+
+            def seen(sender, **kwargs):
+                bar.advance(job)
+
+            signals.article_generator_preread.connect(seen)
+            try:
+                yield
+            finally:
+                signals.article_generator_preread.disconnect(seen)
+        return
+
+    def seen(sender, **kwargs):
+        nonlocal read
+        read += 1
+        if read % every == 0 or read == total:
+            print(f"read {read} of {total} stories", flush=True)
+
+    signals.article_generator_preread.connect(seen)
+    try:
+        yield
+    finally:
+        signals.article_generator_preread.disconnect(seen)
+
+
 def _build_report():
     """The reader plugin's account of the last build (plugins/news_reader/site.py)."""
     sys.path.insert(0, os.path.join(ROOT, "plugins"))
@@ -223,3 +378,43 @@ def _remainder():
     """Options written after `--` on the invoke command line, as a list."""
     core = getattr(program, "core", None)
     return shlex.split(core.remainder) if core and core.remainder else []
+
+
+def _spread_add_files(tokens):
+    """`invoke add A B C`: the files after the first become `--more B --more C`.
+
+    Invoke gives a positional argument one value and reads a second one as a task name, so
+    this rewrites the command line (`program.core.unparsed`, read after tasks.py is loaded)
+    before the tasks are parsed. A file named like a task is written `./build`.
+    """
+    if "add" not in tokens:
+        return tokens
+    start = tokens.index("add") + 1
+    task_names = {name for name, value in globals().items() if hasattr(value, "get_arguments")}
+    value_flags, positional_flags = set(), set()
+    for argument in add.get_arguments():
+        flags = {("--" if len(n) > 1 else "-") + n.replace("_", "-") for n in argument.names}
+        if argument.positional:
+            positional_flags |= flags
+        if argument.kind is not bool:
+            value_flags |= flags
+    result, index, have_file = tokens[:start], start, False
+    while index < len(tokens):
+        token = tokens[index]
+        if token in task_names:
+            break
+        if token.startswith("-") and token != "-":
+            flag = token.split("=", 1)[0]
+            have_file = have_file or flag in positional_flags
+            taken = 2 if "=" not in token and flag in value_flags else 1
+            result += tokens[index:index + taken]
+            index += taken
+            continue
+        result += [token] if not have_file else ["--more", token]
+        have_file = True
+        index += 1
+    return result + tokens[index:]
+
+
+if getattr(program, "core", None) is not None:
+    program.core.unparsed[:] = _spread_add_files(list(program.core.unparsed))

@@ -1,0 +1,174 @@
+"""`invoke livereload`: build, serve the site, rebuild on every change, reload the browser.
+
+No package beyond Pelican's own: changes are watched with `watchfiles` (installed with
+Pelican), and every rebuild is `invoke build` in a fresh process, so that edits to the
+reader plugin and to the settings take effect, not only edits to stories and templates.
+The pages are served with a small script added on the way out (the files in `output/` are
+left as built): once a second it asks the server for the number of the latest build
+(`RELOAD_PATH`) and reloads the page when that number changes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Sequence, TextIO
+
+import watchfiles
+from pelican.server import ComplexHTTPRequestHandler
+
+#: The address a served page asks for the number of the latest build.
+RELOAD_PATH = "/__broadsheet_reload"
+#: How often a served page asks, in milliseconds.
+POLL_MS_DEFAULT = 1000
+#: Changes this close together (milliseconds) make one rebuild.
+DEBOUNCE_MS_DEFAULT = 300
+
+_SCRIPT = """<script>/* added by invoke livereload; not in output/ */
+(function () {{
+  var build = "{build}";
+  function ask() {{
+    fetch("{path}", {{cache: "no-store"}})
+      .then(function (r) {{ return r.text(); }})
+      .then(function (t) {{ if (t.trim() !== build) {{ location.reload(); }} else {{ setTimeout(ask, {poll}); }} }})
+      .catch(function () {{ setTimeout(ask, {poll} * 2); }});
+  }}
+  setTimeout(ask, {poll});
+}})();
+</script>
+"""
+
+
+class Builds:
+    """The number of the latest finished build, shared by the watcher and the server."""
+
+    def __init__(self) -> None:
+        self._number = 0
+        self._lock = threading.Lock()
+
+    @property
+    def number(self) -> int:
+        with self._lock:
+            return self._number
+
+    def finished(self) -> int:
+        with self._lock:
+            self._number += 1
+            return self._number
+
+
+def with_reload_script(html: bytes, build: int, poll_ms: int = POLL_MS_DEFAULT) -> bytes:
+    """The page with the reload script before its last `</body>` (or at its end)."""
+    script = _SCRIPT.format(build=build, path=RELOAD_PATH, poll=poll_ms).encode("utf-8")
+    at = html.lower().rfind(b"</body>")
+    return html + script if at < 0 else html[:at] + script + html[at:]
+
+
+def handler_class(root: str, builds: Builds, poll_ms: int = POLL_MS_DEFAULT) -> type:
+    """A request handler serving `root` like `invoke serve`, HTML pages with the reload script."""
+
+    class Handler(ComplexHTTPRequestHandler):
+        base_path = root
+
+        def do_GET(self):
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            if path == RELOAD_PATH:
+                return self._send(str(builds.number).encode(), "text/plain; charset=utf-8")
+            found = self.get_path_that_exists(path)
+            if not found:
+                return self.send_error(404, "Not found (is the build finished?)")
+            filename = self.translate_path(found)
+            if os.path.isdir(filename):
+                filename = os.path.join(filename, "index.html")
+            if filename.endswith(".html") and os.path.isfile(filename):
+                with open(filename, "rb") as handle:
+                    page = handle.read()
+                return self._send(with_reload_script(page, builds.number, poll_ms), "text/html; charset=utf-8")
+            self.path = found
+            return SimpleHTTPRequestHandler.do_GET(self)
+
+        def _send(self, body: bytes, content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # keep the terminal for build messages
+            pass
+
+    return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def watched_paths(paths: Sequence[str | os.PathLike]) -> list[str]:
+    """The paths that exist, made absolute (watchfiles refuses a missing one)."""
+    return [os.path.abspath(p) for p in paths if os.path.exists(p)]
+
+
+def run(
+    build_command: Sequence[str],
+    output: str,
+    watch: Sequence[str | os.PathLike],
+    host: str = "localhost",
+    port: int = 8000,
+    cwd: str | None = None,
+    log: TextIO | None = None,
+    debounce_ms: int = DEBOUNCE_MS_DEFAULT,
+) -> None:
+    """Build, serve `output`, and rebuild with `build_command` on every change under `watch`.
+
+    Runs until KeyboardInterrupt. A build that fails is reported and the watch goes on.
+    """
+    log = log or sys.stderr
+    paths = watched_paths(watch)
+    output = os.path.abspath(output)
+    inside = [p for p in paths if Path(output).is_relative_to(p)]
+    if inside:
+        raise ValueError(f"the output folder {output} is inside a watched folder ({inside[0]}); choose another --output")
+    builds = Builds()
+
+    def build() -> None:
+        result = subprocess.run(list(build_command), cwd=cwd)
+        number = builds.finished()
+        state = "done" if result.returncode == 0 else f"failed with status {result.returncode}, see above"
+        log.write(f"livereload: build {number} {state}\n")
+        log.flush()
+
+    os.makedirs(output, exist_ok=True)
+    build()
+    server = _Server((host, int(port)), handler_class(output, builds))
+    thread = threading.Thread(target=server.serve_forever, name="livereload-server", daemon=True)
+    thread.start()
+    shown = ", ".join(_short(p, cwd) for p in paths)
+    log.write(
+        f"Serving {output} at http://{host}:{server.server_address[1]}/ "
+        f"(rebuilds on changes to {shown}; pages reload themselves; Ctrl-C stops)\n"
+    )
+    log.flush()
+    try:
+        for changes in watchfiles.watch(*paths, debounce=debounce_ms):
+            changed = sorted({_short(path, cwd) for _, path in changes})
+            log.write(f"livereload: changed {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}; rebuilding\n")
+            log.flush()
+            build()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _short(path: str, cwd: str | None) -> str:
+    """The path relative to the working folder when inside it."""
+    relative = os.path.relpath(path, cwd or os.getcwd())
+    return path if relative.startswith("..") else relative
