@@ -2,6 +2,7 @@
 
 from pelican import signals
 
+from .prepare import prepare_all
 from .reader import StoryReader
 from .site import report_build, settle_stories, strip_feed_markup
 
@@ -12,6 +13,7 @@ def add_reader(readers):
 
 def register():
     signals.readers_init.connect(add_reader)
+    signals.article_generator_init.connect(prepare_all)
     signals.article_generator_pretaxonomy.connect(settle_stories)
     signals.all_generators_finalized.connect(report_build)
     signals.feed_generated.connect(strip_feed_markup)

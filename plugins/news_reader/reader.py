@@ -11,9 +11,7 @@ from pelican.readers import BaseReader
 from pelican.utils import slugify
 
 from . import render
-from .decode import read_text
-from .parse import parse_story
-from .story import StoryError
+from .prepare import take_prepared
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +29,14 @@ class StoryReader(BaseReader):
 
     def read(self, filename):
         display = os.path.relpath(filename, self.settings.get("PATH", "."))
-        try:
-            text, decode_warnings = read_text(filename, display)
-            story = parse_story(text, path=display, settings=self.settings.get("BROADSHEET_PARSER", {}))
-        except StoryError as error:
-            logger.error("%s", error)
-            raise
-        for warning in (*decode_warnings, *story.warnings):
+        prepared = take_prepared(filename, display, self.settings.get("BROADSHEET_PARSER", {}))
+        if prepared.error:
+            logger.error("%s", prepared.error)
+            raise prepared.error
+        story = prepared.story
+        for warning in (*prepared.decode_warnings, *story.warnings):
             logger.warning("%s", warning)
-        metadata = self._metadata(story, filename, display)
-        return render.render_body(story), metadata
+        return prepared.body_html, self._metadata(story, filename, display)
 
     def _metadata(self, story, filename, display):
         header = story.header

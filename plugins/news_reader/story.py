@@ -14,6 +14,9 @@ class StoryError(ValueError):
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):
+        return (StoryError, (self.path, self.line, self.reason))
+
 
 @dataclass(frozen=True)
 class Block:

@@ -1,0 +1,146 @@
+"""`invoke bench`: Broadsheet's build against stock Pelican and Hugo on the same synthetic stories.
+
+Stories come from `bench/gen_corpus.py` (a copy of the shared generator, so a fresh clone can
+bench): `--form txt` for Broadsheet, `pelican-md` for stock Pelican (Markdown, default theme,
+typogrify on), `hugo-md` for Hugo (when a `hugo` binary exists). Each build runs in a child
+process of its own, timed by wall clock, with its peak memory (max RSS) read from the child.
+The machine is noisy, so the report gives ratios as well as seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATOR = ROOT / "bench" / "gen_corpus.py"
+WORK = ROOT / "bench-work"
+
+#: Runs each timed build in a child and prints its peak memory in KiB on the last line of stderr.
+_MEASURE = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+_STOCK_PELICAN_SETTINGS = """\
+SITENAME = "Stock Pelican"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+TYPOGRIFY = True
+DEFAULT_PAGINATION = 20
+PLUGINS = []
+"""
+
+_HUGO_CONFIG = 'baseURL = "http://localhost/"\ntitle = "Hugo"\ndisableKinds = []\n[pagination]\npagerSize = 20\n'
+_HUGO_LAYOUTS = {
+    "_default/baseof.html": "<!doctype html><html><head><title>{{ .Title }}</title></head>"
+    "<body>{{ block \"main\" . }}{{ end }}</body></html>",
+    "_default/single.html": "{{ define \"main\" }}<article><h1>{{ .Title }}</h1>{{ .Content }}</article>{{ end }}",
+    "_default/list.html": "{{ define \"main\" }}{{ range .Paginator.Pages }}<h2><a href=\"{{ .RelPermalink }}\">"
+    "{{ .Title }}</a></h2><p>{{ .Summary }}</p>{{ end }}{{ end }}",
+}
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    peak_mib: float
+
+
+def generate(form: str, out: Path, stories: int, start: int = 0) -> None:
+    """Write `stories` synthetic stories in `form` into `out` (the same stories in every form)."""
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--n", str(stories), "--start", str(start), "--form", form, "--out", str(out)],
+        check=True,
+    )
+
+
+def timed(name: str, command: list[str], cwd: Path) -> Run:
+    """Run `command` in a child process; its wall time and peak memory."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command], cwd=cwd, stderr=subprocess.PIPE, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{result.stderr[-2000:]}")
+    peak_kib = int(result.stderr.strip().splitlines()[-1])
+    return Run(name, seconds, peak_kib / 1024)
+
+
+def _broadsheet(work: Path, stories: int) -> list[Run]:
+    content, output = work / "content", work / "output"
+    generate("txt", content, stories)
+    build = [sys.executable, "-m", "pelican", "-q", "-s", str(ROOT / "pelicanconf.py"), "-o", str(output), str(content)]
+    runs = [timed("Broadsheet cold", build, ROOT), timed("Broadsheet warm", build, ROOT)]
+    generate("txt", content, 1, start=stories)
+    runs.append(timed("Broadsheet add one", build, ROOT))
+    edited = sorted(content.glob("*.txt"))[stories // 2]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph, added by an edit.\n", encoding="utf-8")
+    runs.append(timed("Broadsheet edit one", build, ROOT))
+    return runs
+
+
+def _stock_pelican(work: Path, stories: int) -> list[Run]:
+    generate("pelican-md", work / "content", stories)
+    (work / "pelicanconf.py").write_text(_STOCK_PELICAN_SETTINGS, encoding="utf-8")
+    build = [sys.executable, "-m", "pelican", "-q", "-s", "pelicanconf.py", "-o", "output", "content"]
+    return [timed("stock Pelican cold", build, work)]
+
+
+def _hugo(work: Path, stories: int) -> list[Run]:
+    hugo = shutil.which("hugo")
+    if not hugo:
+        print("hugo: not installed (apt-get install -y hugo); skipped")
+        return []
+    generate("hugo-md", work / "content" / "posts", stories)
+    (work / "hugo.toml").write_text(_HUGO_CONFIG, encoding="utf-8")
+    for name, text in _HUGO_LAYOUTS.items():
+        path = work / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return [timed("Hugo cold", [hugo, "--quiet", "-d", "public"], work)]
+
+
+def main(stories: int = 1000, competitors: bool = True) -> int:
+    """Run the benchmark at `stories` stories and print a table; returns an exit code."""
+    work = WORK / str(stories)
+    shutil.rmtree(work, ignore_errors=True)
+    runs = _broadsheet(work / "broadsheet", stories)
+    if competitors:
+        runs += _stock_pelican(work / "pelican", stories) + _hugo(work / "hugo", stories)
+    print(report(runs, stories))
+    return 0
+
+
+def report(runs: list[Run], stories: int) -> str:
+    """A Markdown table of the runs, with each one's time as a ratio of the cold Broadsheet build
+    and of Hugo's cold build (where Hugo ran)."""
+    by_name = {run.name: run for run in runs}
+    base = by_name["Broadsheet cold"].seconds
+    hugo = by_name.get("Hugo cold")
+    lines = [
+        f"{stories} stories, {os.cpu_count()} cores ({time.strftime('%Y-%m-%d')})",
+        "",
+        "| build | seconds | peak MiB | × Broadsheet cold | × Hugo cold |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for run in runs:
+        versus_hugo = f"{run.seconds / hugo.seconds:.2f}" if hugo else "–"
+        lines.append(
+            f"| {run.name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {run.seconds / base:.2f} | {versus_hugo} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
