@@ -11,6 +11,8 @@ left as built): once a second it asks the server for the number of the latest bu
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -28,7 +30,7 @@ POLL_MS_DEFAULT = 1000
 #: Changes this close together (milliseconds) make one rebuild.
 DEBOUNCE_MS_DEFAULT = 300
 
-_SCRIPT = """<script>/* added by invoke livereload; not in output/ */
+_SCRIPT = """<script nonce="{nonce}">/* added by invoke livereload; not in output/ */
 (function () {{
   var build = "{build}";
   function ask() {{
@@ -41,6 +43,13 @@ _SCRIPT = """<script>/* added by invoke livereload; not in output/ */
 }})();
 </script>
 """
+
+
+_CSP_META = re.compile(
+    rb"(<meta\s+http-equiv=[\"']?Content-Security-Policy[\"']?\s+content=(?P<q>[\"']))(?P<policy>.*?)((?P=q))",
+    re.I | re.S,
+)
+_SCRIPT_SRC = re.compile(rb"script-src[^;]*")
 
 
 class Builds:
@@ -62,10 +71,24 @@ class Builds:
 
 
 def with_reload_script(html: bytes, build: int, poll_ms: int = POLL_MS_DEFAULT) -> bytes:
-    """The page with the reload script before its last `</body>` (or at its end)."""
-    script = _SCRIPT.format(build=build, path=RELOAD_PATH, poll=poll_ms).encode("utf-8")
+    """The page with the reload script before its last `</body>` (or at its end).
+
+    The theme's Content-Security-Policy (`script-src 'none'`) would block the script, so the
+    served copy's policy lets in this one script, by a nonce; nothing else changes.
+    """
+    nonce = secrets.token_urlsafe(16)
+    script = _SCRIPT.format(nonce=nonce, build=build, path=RELOAD_PATH, poll=poll_ms).encode("utf-8")
+    html = _CSP_META.sub(lambda m: m.group(1) + _allow_script(m.group("policy"), nonce) + m.group(4), html)
     at = html.lower().rfind(b"</body>")
     return html + script if at < 0 else html[:at] + script + html[at:]
+
+
+def _allow_script(policy: bytes, nonce: str) -> bytes:
+    """The policy with `script-src` (set, or added) allowing only scripts with this nonce."""
+    allowed = f"script-src 'nonce-{nonce}'".encode()
+    if _SCRIPT_SRC.search(policy):
+        return _SCRIPT_SRC.sub(allowed, policy)
+    return policy.rstrip(b"; ") + b"; " + allowed
 
 
 def handler_class(root: str, builds: Builds, poll_ms: int = POLL_MS_DEFAULT) -> type:
