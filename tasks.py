@@ -322,11 +322,12 @@ def pelican_run(settings_file, content=None, output=None, strict=False):
 
 @contextlib.contextmanager
 def _progress(content):
-    """Show how far the build has read, when it has `progress_every` stories or more.
+    """Show how far a build of `progress_every` stories or more has gone.
 
-    A bar on a terminal (Pelican's own console, so its messages print above the bar),
-    else a plain line every `progress_every` stories. Counted with Pelican's
-    `article_generator_preread` signal, sent once per story file.
+    Counted with Pelican's signals: `article_generator_preread` (once per story file read)
+    and `content_written` (once per page or feed written). On a terminal, bars on Pelican's
+    own console (its messages print above them); otherwise a plain line every
+    `progress_every` stories read and pages written.
     """
     from pelican import signals
     from pelican.log import console
@@ -336,34 +337,41 @@ def _progress(content):
     if total < every:
         yield
         return
-    read = 0
+    counts = {"read": 0, "written": 0}
+    bar = None
     if console.is_terminal:
         from rich.progress import Progress
 
-        with Progress(console=console, transient=True) as bar:
-            job = bar.add_task("Reading stories", total=total)
+        bar = Progress(console=console, transient=True)
+        jobs = {"read": bar.add_task("Reading stories", total=total), "written": bar.add_task("Writing pages", total=None)}
 
-            def seen(sender, **kwargs):
-                bar.advance(job)
+    def count(kind):
+        counts[kind] += 1
+        if bar is not None:
+            label = "Reading stories" if kind == "read" else f"Writing pages ({counts[kind]})"
+            bar.update(jobs[kind], advance=1, description=label)
+        elif counts[kind] % every == 0 or (kind == "read" and counts[kind] == total):
+            print(f"{kind} {counts[kind]}" + (f" of {total} stories" if kind == "read" else " pages"), flush=True)
 
-            signals.article_generator_preread.connect(seen)
-            try:
-                yield
-            finally:
-                signals.article_generator_preread.disconnect(seen)
-        return
+    def read(sender, **kwargs):
+        count("read")
 
-    def seen(sender, **kwargs):
-        nonlocal read
-        read += 1
-        if read % every == 0 or read == total:
-            print(f"read {read} of {total} stories", flush=True)
+    def written(sender, **kwargs):
+        count("written")
 
-    signals.article_generator_preread.connect(seen)
+    signals.article_generator_preread.connect(read)
+    signals.content_written.connect(written)
     try:
-        yield
+        if bar is not None:
+            with bar:
+                yield
+        else:
+            yield
     finally:
-        signals.article_generator_preread.disconnect(seen)
+        signals.article_generator_preread.disconnect(read)
+        signals.content_written.disconnect(written)
+    if bar is None and counts["written"] % every:
+        print(f"written {counts['written']} pages", flush=True)
 
 
 def _build_report():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import select
 import shlex
 import subprocess
 import sys
@@ -223,20 +224,59 @@ def test_drafts_of_a_folder_without_any(tmp_path: Path):
 # --------------------------------------------------------------------------- build progress
 
 
-def test_long_build_prints_progress_lines_when_not_a_terminal(tmp_path: Path):
-    content, output = tmp_path / "content", tmp_path / "site"
+def fifty_stories(content: Path) -> Path:
     content.mkdir()
     for number in range(50):
         (content / f"2024-05-{number % 28 + 1:02d}-story-{number}.txt").write_text(
             f"Story number {number} of the day\n\nThe council met for meeting number {number} on Monday night.\n",
             encoding="utf-8",
         )
+    return content
+
+
+def test_long_build_prints_progress_lines_when_not_a_terminal(tmp_path: Path):
+    content, output = fifty_stories(tmp_path / "content"), tmp_path / "site"
     result = invoke("build", "--content", str(content), "--output", str(output))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "read 50 of 50 stories" in result.stdout
+    assert re.search(r"^written \d+ pages$", result.stdout, re.M)
     assert result.stdout.strip().splitlines()[-1].startswith("Broadsheet: 50 published")
     small = invoke("build", "--content", str(ROOT / "content"), "--output", str(tmp_path / "small"))
-    assert "stories\n" not in small.stdout.replace("Broadsheet", ""), "a small build shows no progress"
+    assert small.returncode == 0, small.stdout + small.stderr
+    assert "read " not in small.stdout and "written " not in small.stdout, "a small build shows no progress"
+
+
+def test_long_build_shows_a_progress_bar_on_a_terminal(tmp_path: Path):
+    import pty
+
+    content, output = fifty_stories(tmp_path / "content"), tmp_path / "site"
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "build", "--content", str(content), "--output", str(output)],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
+    )
+    os.close(follower)
+    seen, deadline = b"", time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([leader], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the build ended
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=120) == 0, seen.decode(errors="replace")
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+    text = seen.decode("utf-8", errors="replace")
+    assert "Reading stories" in text and "Writing pages" in text
+    assert "read 50 of 50" not in text, "a terminal gets the bar, not the plain lines"
+    assert "Broadsheet: 50 published" in text
 
 
 # --------------------------------------------------------------------------- livereload

@@ -227,9 +227,36 @@ def test_serve_answers_on_localhost(tmp_path: Path):
 def test_every_task_is_listed_with_a_docstring():
     result = invoke("--list")
     assert result.returncode == 0, result.stderr
-    for name in ("build", "clean", "serve", "test", "inspect", "evaluate", "publish"):
+    for name in ("build", "clean", "serve", "test", "inspect", "evaluate", "publish",
+                 "add", "drafts", "preview", "livereload", "audit", "bench"):
         line = next((l for l in result.stdout.splitlines() if l.strip().startswith(name + " ")), "")
         assert len(line.split()) > 1, f"task {name} has no docstring in `invoke --list`"
+
+
+def test_tasks_load_without_the_audit_and_bench_tools(tmp_path: Path):
+    """audit and bench import their tools only when run: tasks.py loads (and says so) without them."""
+    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "__init__.py").write_text("", encoding="utf-8")
+    listed = invoke("--list", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert " audit " in listed.stdout and " bench " in listed.stdout
+    for task in ("audit", "bench"):
+        result = invoke(task, cwd=tmp_path)
+        assert result.returncode == 2
+        assert f"tools/{task}.py cannot be loaded" in result.stderr
+
+
+def test_preview_builds_with_the_publish_settings(tmp_path: Path):
+    output = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "preview", "--output", str(output)], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env={**os.environ, "BROADSHEET_SITEURL": "https://news.example.org"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Broadsheet: " in result.stdout
+    assert "https://news.example.org/" in (output / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
 
 
 def test_ci_runs_the_readme_test_command():
