@@ -114,6 +114,7 @@ class _Found:
 
     def __post_init__(self):
         self.bullets: list[str] = []
+        self.bullets_line: int | None = None  # the line of the first glyph-led bullet
 
 
 # --- blocks -----------------------------------------------------------------------------------
@@ -219,6 +220,7 @@ def _take_bullets(blocks: list[_Block], found: _Found) -> list[_Block]:
             and (rules.BULLET_GLYPH.match(block.lines[0]) or _near_bullets(block, blocks))
         ):
             found.bullets.extend(repair_line(rules.BULLET.match(line).group("text")) for line in block.lines)
+            found.bullets_line = found.bullets_line or block.line
             continue
         kept.append(block)
     return kept
@@ -270,7 +272,8 @@ def _take_top(body: list[_Block], found: _Found, limits: rules.Thresholds) -> No
     if _is_title_like(first, limits):
         second = body[1]
         if (
-            first.words <= limits.KICKER_MAX_WORDS
+            not _before_bullets(second, found)
+            and first.words <= limits.KICKER_MAX_WORDS
             and _is_title_like(second, limits)
             and len(body) > 2
             and _overlap(first.text, second.text) < limits.HEADLINE_OVERLAP_MIN
@@ -297,8 +300,15 @@ def _take_standfirst(body: list[_Block], index: int, found: _Found, limits: rule
     if len(block.lines) != 1 or block.words > 60 or not found.title:
         return
     extends = _overlap(found.title, block.text) >= limits.HEADLINE_OVERLAP_MIN and block.words > len(found.title.split())
-    if extends and not rules.TERMINAL.search(block.text.rstrip("’”\"'")):
+    if (extends or _before_bullets(block, found)) and not rules.TERMINAL.search(block.text.rstrip("’”\"'")):
         found.headline, block.kind = block.text, "headline"
+
+
+def _before_bullets(block: _Block, found: _Found) -> bool:
+    """The block sits right above the key points, where the seed format puts the long headline."""
+    return found.bullets_line is not None and found.bullets_line > block.line and (
+        found.bullets_line - block.line <= len(block.lines) + 1
+    )
 
 
 # --- repeats and captions -------------------------------------------------------------------------
@@ -406,8 +416,8 @@ def _caption_score(block: _Block, limits: rules.Thresholds) -> int:
         score += 3 if block.words >= limits.CAPTION_UNSTOPPED_MIN_WORDS else 2
     if rules.OPENING_QUOTE.match(text):
         score -= 3
-    if rules.REPORTING_VERB.search(text):
-        score -= 1
+    if rules.REPORTED_SPEECH.search(text):
+        score -= 2
     if len(_sentences(text)) > 3:
         score -= 2
     return score

@@ -194,6 +194,8 @@ PICTURE_WORDS = re.compile(
 )
 #: Verbs of reported speech: prose, not captions or comments.
 REPORTING_VERB = re.compile(r"\b(said|says|told|according to|added|announced|reported|confirmed)\b", re.I)
+#: Reported speech set in a sentence ("said: “", "told Reuters", "SAYS"): prose, not a caption.
+REPORTED_SPEECH = re.compile(r"\b(?:said|says|told)[:,]?\s+[“\"‘']|\btold [A-Z]|, (?:said|says)\b|\b(?:SAYS|SAID)\b")
 #: Marks of a reader's comment: first and second person.
 FIRST_PERSON = re.compile(r"\b(I|I'm|I've|my|me|we|our|you|your)\b")
 
