@@ -445,3 +445,19 @@ def test_stylesheet_links_resolve_and_have_no_imports(browser_site):
     text = css.read_text(encoding="utf-8")
     assert "@import" not in text and "@font-face" not in text
     assert not re.findall(r"url\(\s*['\"]?(?!data:)", text), "the stylesheet fetches a file"
+
+
+# --- tools/audit.py (Lighthouse itself is run by `invoke audit`, not here: 30 s a run) ------------
+
+
+def test_audit_finds_the_seed_story_page(browser_site):
+    from tools import audit
+
+    assert audit.story_page(browser_site.output) == browser_site.story_path(SEED_TITLE)
+
+
+def test_audit_refuses_a_folder_that_is_not_built(tmp_path, capsys):
+    from tools import audit
+
+    assert audit.main(str(tmp_path)) == 2
+    assert "build the site first" in capsys.readouterr().err
