@@ -180,7 +180,7 @@ def add(c, file, more=None, date=None, category=None, tags=None, draft=False, co
     options = curator.Options(date=date, category=category, tags=tags, draft=draft)
     try:
         failed = curator.add_stories([file, *(more or [])], content or CONFIG["content_path"], options,
-                                     CONFIG["parser_settings"])
+                                     CONFIG["parser_settings"], default_category=SETTINGS["DEFAULT_CATEGORY"])
     except curator.OptionError as error:
         raise Exit(str(error), code=2)
     if failed:

@@ -167,6 +167,22 @@ def test_add_reports_a_broken_file_with_its_line_and_adds_the_rest(tmp_path: Pat
     assert "Added 1 of 3 stories" in result.stdout
 
 
+def test_add_notes_a_category_no_story_is_in_yet(tmp_path: Path):
+    content = tmp_path / "content"
+    (content / "Sport").mkdir(parents=True)
+    (content / "Sport" / "cup.txt").write_text("Date: 2024-05-01\n\n" + BYLINE_STORY, encoding="utf-8")
+    (content / "ferry.txt").write_text("Date: 2024-05-02\nCategory: Local\n\n" + STORY, encoding="utf-8")
+    source = tmp_path / "new.txt"
+    source.write_text("Council approves new bike lanes\n\nThe council approved three new bike lanes.\n", encoding="utf-8")
+    result = invoke("add", str(source), "--category", "Locl", "--content", str(content))
+    assert result.returncode == 0, result.stdout + result.stderr  # a note, not an error: new sections are allowed
+    assert "note: Category 'Locl' is new (sections so far: Local, Sport); check the spelling" in result.stderr
+    again = tmp_path / "again.txt"
+    again.write_text("Harbour steps reopen\n\nThe harbour steps reopened on Friday.\n", encoding="utf-8")
+    result = invoke("add", str(again), "--category", "local", "--content", str(content))
+    assert result.returncode == 0 and "is new" not in result.stderr
+
+
 def test_add_refuses_a_bad_option_before_writing_anything(tmp_path: Path):
     source, content = tmp_path / "ferry.txt", tmp_path / "content"
     source.write_text(STORY, encoding="utf-8")
@@ -367,18 +383,10 @@ def test_livereload_rebuilds_the_page_when_a_story_changes(tmp_path: Path):
     assert live.process.returncode is not None
 
 
-def _chromium():
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        return None
-    return "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-
-
-@pytest.mark.skipif(_chromium() is None, reason="needs playwright and /usr/bin/chromium (see tests/test_browser.py)")
-def test_livereload_reloads_the_open_page_in_a_browser(tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs /usr/bin/chromium (see tests/test_browser.py)")
+def test_livereload_reloads_the_open_page_in_a_browser(tmp_path: Path, request):
+    pytest.importorskip("pytest_playwright", reason="needs pytest-playwright (see tests/test_browser.py)")
+    page = request.getfixturevalue("page")  # pytest-playwright's, on Debian's chromium (tests/conftest.py)
     content, output = tmp_path / "content", tmp_path / "site"
     content.mkdir()
     story = content / "2024-05-02-ferry.txt"
@@ -386,21 +394,13 @@ def test_livereload_reloads_the_open_page_in_a_browser(tmp_path: Path):
     live = LiveReload(content, output)
     try:
         base = live.wait_for(r"(http://localhost:\d+/)", timeout=90).group(1)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-            )
-            try:
-                page = browser.new_page()
-                page.goto(base)
-                assert "Harbour ferry returns" in page.inner_text("body")
-                story.write_text(story.read_text(encoding="utf-8").replace(
-                    "Harbour ferry returns after winter repairs", "Harbour ferry sails again"), "utf-8")
-                # nobody touches the page: it reloads itself once the rebuild is done
-                page.get_by_text("Harbour ferry sails again").first.wait_for(timeout=60_000)
-                assert "Harbour ferry returns" not in page.inner_text("body")
-            finally:
-                browser.close()
+        page.goto(base)
+        assert "Harbour ferry returns" in page.inner_text("body")
+        story.write_text(story.read_text(encoding="utf-8").replace(
+            "Harbour ferry returns after winter repairs", "Harbour ferry sails again"), "utf-8")
+        # nobody touches the page: it reloads itself once the rebuild is done
+        page.get_by_text("Harbour ferry sails again").first.wait_for(timeout=60_000)
+        assert "Harbour ferry returns" not in page.inner_text("body")
     finally:
         live.stop()
 

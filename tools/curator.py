@@ -47,6 +47,9 @@ KEY_NAMES = {key: ("Source-URL" if key == "source-url" else key.title()) for key
 FIRST_KEYS = ("title", "date", "category", "tags", "author", "status")
 #: Longest slug in a file name (the reader cuts URL names at 80; file names stay shorter).
 FILENAME_SLUG_MAX_CHARS = 60
+#: The section of a story directly in the content folder without a Category: header
+#: (pelicanconf.py's DEFAULT_CATEGORY; tasks.py passes the setting).
+DEFAULT_CATEGORY = "News"
 #: What `add` reads when FILE is this.
 STDIN_NAME = "-"
 
@@ -164,9 +167,13 @@ def fingerprint(story: Story) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
-def index_texts(content: str | os.PathLike, settings: dict | None = None) -> dict[str, str]:
-    """Fingerprint → path of every story in the content folder that parses (the first one wins)."""
+def index_texts(
+    content: str | os.PathLike, settings: dict | None = None, default_category: str = DEFAULT_CATEGORY
+) -> tuple[dict[str, str], set[str]]:
+    """(fingerprint → path of every story in the content folder that parses (the first one wins),
+    the categories those stories are in: their `Category:` header, else their folder)."""
     index: dict[str, str] = {}
+    categories: set[str] = set()
     for filename in find_story_files(content):
         display = display_path(filename)
         try:
@@ -174,7 +181,20 @@ def index_texts(content: str | os.PathLike, settings: dict | None = None) -> dic
         except StoryError:
             continue  # `invoke build` and `inspect` report it; it cannot be a duplicate of anything
         index.setdefault(fingerprint(story), display)
-    return index
+        folder = Path(filename).parent
+        in_folder = folder.name if folder.resolve() != Path(content).resolve() else default_category
+        categories.add(story.header.get("category") or in_folder)
+    return index, categories
+
+
+def category_note(category: str | None, categories: set[str]) -> str | None:
+    """A note when `--category` names a section no story is in yet: a typo starts a new section."""
+    if not category or not categories or category.casefold() in {c.casefold() for c in categories}:
+        return None
+    return (
+        f"Category '{category}' is new (sections so far: {', '.join(sorted(categories))}); "
+        "check the spelling, or keep it to start a section"
+    )
 
 
 def prepare(
@@ -237,6 +257,7 @@ def add_stories(
     out: TextIO | None = None,
     err: TextIO | None = None,
     stdin: TextIO | None = None,
+    default_category: str = DEFAULT_CATEGORY,
 ) -> int:
     """`invoke add`: write each source into the content folder; the number of sources not added.
 
@@ -248,7 +269,10 @@ def add_stories(
     options = options.checked()
     folder = Path(content)
     folder.mkdir(parents=True, exist_ok=True)
-    known = index_texts(folder, settings)
+    known, categories = index_texts(folder, settings, default_category)
+    note = category_note(options.category, categories)
+    if note:
+        err.write(f"note: {note}\n")
     added = failed = 0
     for source in sources:
         try:
