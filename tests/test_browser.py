@@ -345,6 +345,16 @@ def test_story_prints_without_navigation(browser, browser_site, site_url):
         page.context.close()
 
 
+def test_print_shows_the_address_of_a_linked_source(browser, browser_site, site_url):
+    path = browser_site.story_path("Markets rally as interest rates hold")
+    page = open_page(browser, site_url + path, 1280, "light", media="print")
+    try:
+        after = page.evaluate("getComputedStyle(document.querySelector('.source-credit a'), '::after').content")
+        assert "https://example.org/markets?id=1&ref=feed" in after, after
+    finally:
+        page.context.close()
+
+
 # --- weight -----------------------------------------------------------------------------------
 
 
