@@ -118,7 +118,8 @@ def test_add_reads_standard_input_and_drops_bom(tmp_path: Path):
 def test_add_merges_a_header_the_text_already_has(tmp_path: Path):
     source, content = tmp_path / "ferry.txt", tmp_path / "content"
     source.write_text(
-        "Category: World\nDate: 2024-04-01\nSource-URL: https://example.org/ferry\nNote: Ferries matter\n\n" + STORY,
+        "Category: World\nDate: 2024-04-01\nSource-URL: https://example.org/ferry\nNote: Ferries matter\nKicker: Boats\n\n"
+        + STORY,
         encoding="utf-8",
     )
     result = invoke("add", str(source), "--category", "Local", "--content", str(content))
@@ -130,6 +131,8 @@ def test_add_merges_a_header_the_text_already_has(tmp_path: Path):
         "date": "2024-04-01", "category": "Local", "source-url": "https://example.org/ferry", "note": "Ferries matter",
     }
     assert path.read_text(encoding="utf-8").count("Category:") == 1
+    assert "Kicker" not in path.read_text(encoding="utf-8")
+    assert re.search(r"note: \S*ferry\.txt:5: unknown header key 'Kicker' ignored.*\(left out of the new header\)", result.stdout)
     assert path.read_text(encoding="utf-8").endswith("\n\n" + STORY)
 
 

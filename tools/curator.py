@@ -26,7 +26,7 @@ import hashlib
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
@@ -94,6 +94,7 @@ class Prepared:
     header: dict[str, str]
     body: str
     newline: str = "\n"
+    dropped: list[str] = field(default_factory=list)  # warnings about header lines left out of the new header
 
     @property
     def filename(self) -> str:
@@ -128,8 +129,8 @@ def read_source(source: str, stdin: TextIO | None = None) -> tuple[str, str, lis
     return text.lstrip("\ufeff"), display, list(warnings)
 
 
-def split_text(text: str, display: str) -> tuple[dict[str, str], str, str]:
-    """(the header the text has, the text after it, its line ending).
+def split_text(text: str, display: str) -> tuple[dict[str, str], str, str, int]:
+    """(the header the text has, the text after it, its line ending, lines the header used).
 
     The header is read exactly as the parser reads it (`news_reader.header.split_header`);
     the rest is returned unchanged but for leading blank lines.
@@ -143,7 +144,7 @@ def split_text(text: str, display: str) -> tuple[dict[str, str], str, str]:
     body = newline.join(rest)
     if body and not body.endswith(newline):
         body += newline
-    return header, body, newline
+    return header, body, newline, used if header else 0
 
 
 def file_slug(title: str) -> str:
@@ -205,7 +206,7 @@ def prepare(
     Raises StoryError (with path and line) for a text that cannot be published.
     """
     story = parse_story(text, path=display, settings=dict(settings or {}))
-    old, body, newline = split_text(text, display)
+    old, body, newline, used = split_text(text, display)
     header: dict[str, str] = {}
     if not story.title_from_text:
         header["title"] = old.get("title") or story.title
@@ -223,7 +224,9 @@ def prepare(
         if key in old and key not in header:
             header[key] = old[key]
     ordered = {key: header[key] for key in [*FIRST_KEYS, *KNOWN_KEYS] if key in header}
-    return Prepared(story, ordered, body, newline)
+    on_header = re.compile(rf"^{re.escape(display)}:(\d+):")
+    dropped = [w for w in story.warnings if (m := on_header.match(w)) and int(m.group(1)) < used]
+    return Prepared(story, ordered, body, newline, dropped)
 
 
 def _date_from_name(display: str) -> str | None:
@@ -299,6 +302,8 @@ def add_stories(
         added += 1
         for warning in decode_warnings:
             out.write(f"  note: {warning} (written as UTF-8)\n")
+        for warning in prepared.dropped:
+            out.write(f"  note: {warning} (left out of the new header)\n")
         record = inspect_file(target, settings, display=shown, notes=True)
         out.write("\n".join(format_summary(record).splitlines()[1:]) + "\n")
         out.write(f"  header:    {', '.join(f'{KEY_NAMES[k]}: {v}' for k, v in prepared.header.items())}\n")
