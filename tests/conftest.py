@@ -72,6 +72,12 @@ Readers had asked for later hours in a survey last year.
 }
 
 
+def pytest_configure(config):
+    # pytest-playwright 0.10.0's session-scoped `base_url` fixture is an instance method, which
+    # pytest 9 warns about once per run; nothing here uses it.
+    config.addinivalue_line("filterwarnings", "ignore:Session-scoped fixtures defined as instance methods")
+
+
 class BuiltSite:
     """A built site: its output folder and the paths of its page types."""
 
