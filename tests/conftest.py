@@ -78,6 +78,21 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:Session-scoped fixtures defined as instance methods")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Skips whose reason starts with "!!!" (a browser, java or node_modules missing) are repeated
+    at the end of the run in red, so that a suite that did not run is not mistaken for a pass."""
+    loud = []
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith("!!!") and reason not in loud:
+            loud.append(reason)
+    if loud:
+        terminalreporter.section("checks that did NOT run", sep="!", red=True, bold=True)
+        for reason in loud:
+            terminalreporter.line(reason, red=True)
+
+
 class BuiltSite:
     """A built site: its output folder and the paths of its page types."""
 
