@@ -135,6 +135,14 @@ def test_no_horizontal_scrolling(view):
     assert scroll_width <= inner_width, f"{view.name}: page is {scroll_width}px wide in a {inner_width}px window"
 
 
+def test_colour_scheme_is_followed(view):
+    """Dark pages in the dark scheme, light pages in the light one (the other checks depend on it)."""
+    background = view.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = (int(n) for n in re.findall(r"\d+", background)[:3])
+    luminance = (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+    assert (luminance < 0.2) if view.scheme == "dark" else (luminance > 0.8), f"{view.name}: background {background}"
+
+
 READING_TEXT = "body, main p:not(.meta):not(.more):not(.kicker):not(.byline):not(.tags), .points li, .key-points li, .story-body li"
 
 
