@@ -47,7 +47,7 @@ if not Path(CHROMIUM).exists():
         pytest.fail(_REASON + " (CI is set: this is a failure, not a skip)", pytrace=False)
     pytest.skip(_REASON, allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402 - after the chromium check
+from playwright.sync_api import Browser, Page  # noqa: E402 - after the chromium check
 
 SEED_TITLE = "Police step up security at UK mosques after New Zealand massacre"
 SEED_SOURCE = "DailyMail.co.uk"
@@ -76,20 +76,6 @@ def page_path(site: BuiltSite, kind: str) -> str:
 
 
 # --- opening pages ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser(browser_type_launch_args) -> Browser:
-    """One chromium for this module, launched with conftest's `browser_type_launch_args`.
-
-    This replaces pytest-playwright's session-wide `browser` so that Playwright stops at the end
-    of this module: a second sync_playwright() (tests/test_curator.py starts its own) fails
-    while another one is running in the same thread."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**browser_type_launch_args)
-        yield launched
-        launched.close()
-
 
 
 def open_page(browser: Browser, url: str, width: int, scheme: str, media: str = "screen") -> Page:
