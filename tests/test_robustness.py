@@ -536,8 +536,9 @@ def test_no_word_of_a_story_is_lost(site, name):
 
 # --- sizes -------------------------------------------------------------------------------------
 
-#: A generous budget for a build of one big story on a developer machine.
-BIG_BUILD_BUDGET_SECONDS = 30
+#: A guard against a parser that hangs on big input (a quadratic rule takes hours on 10 MB), not a
+#: speed target: such a build takes about 12 s here; speed is measured by `invoke bench`.
+BIG_BUILD_BUDGET_SECONDS = 180
 
 
 _SYLLABLES = ("ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe", "ri", "so", "tu", "va", "we", "zo")
@@ -589,14 +590,6 @@ _BIG_BUILD = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    reason="parse.py is quadratic in the number of blocks: _mark_repeats compares every pair of "
-    "blocks with difflib.SequenceMatcher (and re-folds every long paragraph for each block in the "
-    "pull-quote check), _mark_comments recounts the whole list for each split point; 1,000 "
-    "paragraphs (245 kB) take ~75 s to parse, a 10 MB story of ~40,000 paragraphs would take hours",
-    strict=True,
-    raises=subprocess.TimeoutExpired,
-)
 def test_ten_megabyte_story_builds_in_seconds(tmp_path):
     """A 10 MB story of ordinary paragraphs, built for real in a child process with a time budget."""
     content = tmp_path / "content"
@@ -704,12 +697,6 @@ def test_any_bytes_decode_to_text_or_the_one_error_type(data):
     assert not text.startswith("\ufeff")
 
 
-@pytest.mark.xfail(
-    reason="render.rich/plain run smartypants with Attr.set1, which includes backslash escapes "
-    "(Attr.e): '\\.', '\\-', '\\\\', '\\\"', \"\\'\" and '\\`' lose their backslash, so story text "
-    "such as 'C:\\temp\\.' is shown as 'C:\\temp.'",
-    strict=True,
-)
 def test_backslash_escapes_are_not_lost():
     for piece in ("C:\\temp\\.", "a \\- b", "two \\\\ backslashes", 'quote \\" here'):
         shown = BeautifulSoup(render.rich(piece), "html.parser").get_text()

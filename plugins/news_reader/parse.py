@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from difflib import SequenceMatcher
 
 from . import rules
 from .clean import normalise, repair_line
@@ -206,7 +205,7 @@ def _timestamp(text: str) -> datetime | None:
 def _take_bullets(blocks: list[_Block], found: _Found) -> list[_Block]:
     kept: list[_Block] = []
     highlight_next = False
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if highlight_next:
             found.bullets.append(block.text)
             highlight_next = False
@@ -217,7 +216,7 @@ def _take_bullets(blocks: list[_Block], found: _Found) -> list[_Block]:
         if block.kind == "bullets" or (
             len(block.lines) == 1
             and rules.BULLET.match(block.lines[0])
-            and (rules.BULLET_GLYPH.match(block.lines[0]) or _near_bullets(block, blocks))
+            and (rules.BULLET_GLYPH.match(block.lines[0]) or _near_bullets(index, blocks))
         ):
             found.bullets.extend(repair_line(rules.BULLET.match(line).group("text")) for line in block.lines)
             found.bullets_line = found.bullets_line or block.line
@@ -226,9 +225,8 @@ def _take_bullets(blocks: list[_Block], found: _Found) -> list[_Block]:
     return kept
 
 
-def _near_bullets(block: _Block, blocks: list[_Block]) -> bool:
+def _near_bullets(index: int, blocks: list[_Block]) -> bool:
     """A single glyph-led line counts as a bullet when another bullet line sits next to it."""
-    index = blocks.index(block)
     neighbours = blocks[max(0, index - 1) : index] + blocks[index + 1 : index + 2]
     return any(n.kind == "bullets" or (n.lines and rules.BULLET.match(n.lines[0])) for n in neighbours)
 
@@ -326,39 +324,31 @@ def _fold(text: str) -> str:
 _QUOTES = (("‘", "'"), ("’", "'"), ("‛", "'"), ("`", "'"), ("´", "'"), ("“", '"'), ("”", '"'), ("„", '"'))
 
 
-def _same_caption(a: str, b: str, limits: rules.Thresholds) -> bool:
-    """Near-identical folded captions: the same, or a few characters apart in a long text."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > limits.CAPTION_DIFF_MAX_CHARS:
-        return False
-    # n edits leave at least one of n + 1 pieces of `a` whole in `b`: a cheap test before difflib
-    pieces = limits.CAPTION_DIFF_MAX_CHARS + 1
-    size = max(1, len(a) // pieces)
-    if not any(a[i : i + size] in b for i in range(0, size * pieces, size)):
-        return False
-    matcher = SequenceMatcher(None, a, b)
-    changed = len(a) + len(b) - 2 * sum(block.size for block in matcher.get_matching_blocks())
-    return changed <= limits.CAPTION_DIFF_MAX_CHARS and matcher.ratio() >= limits.CAPTION_SIMILARITY_MIN
+def _caption_key(text: str) -> str:
+    """What two copies of one caption share: its letters and digits, without counter and credit,
+    so copies that differ in spaces, quotes, apostrophes or punctuation are one caption."""
+    return re.sub(r"[\W_]+", "", _fold(_strip_credit(text)[0]))
 
 
 def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
     """Rule "repeats": a block that comes again is a caption (kept once); part of a paragraph again is a pull quote."""
-    keys = [_fold(_strip_credit(b.text)[0]) if b.words <= limits.CAPTION_MAX_WORDS else "" for b in body]
+    keys = [_caption_key(b.text) if b.words <= limits.CAPTION_MAX_WORDS else "" for b in body]
+    first_of: dict[str, int] = {}
     for index, block in enumerate(body):
-        if block.kind or block.words > limits.CAPTION_MAX_WORDS:
+        if block.kind or not keys[index]:
             continue
-        for offset, other in enumerate(body[index + 1 :], start=index + 1):
-            if not other.kind and _same_caption(keys[index], keys[offset], limits):
-                # a quotation said twice is a repeat of the story, not a picture's caption
-                block.kind = "" if rules.OPENING_QUOTE.match(block.text) else "caption"
-                other.kind = "drop"
-    paragraphs = [(b, _fold(b.text)) for b in body if not b.kind and b.words > 25]
-    for block in body:
+        earlier = first_of.setdefault(keys[index], index)
+        if earlier == index or body[earlier].kind not in ("", "caption"):
+            continue
+        # the first copy stays in place; a quotation said twice is a repeat of the story, not a caption
+        body[earlier].kind = "" if rules.OPENING_QUOTE.match(body[earlier].text) else "caption"
+        block.kind = "drop"
+    folded = [_fold(b.text) if not b.kind else "" for b in body]
+    for index, block in enumerate(body):
         if block.kind or block.words < 6:
             continue
-        folded = _fold(block.text)
-        if any(p is not block and folded in text for p, text in paragraphs):
+        window = range(max(0, index - limits.REPEAT_WINDOW), min(len(body), index + limits.REPEAT_WINDOW + 1))
+        if any(i != index and body[i].words > 25 and folded[index] in folded[i] for i in window):
             block.kind = "drop"  # a pull quote: its words are in the paragraph it quotes
 
 
@@ -423,6 +413,16 @@ def _caption_score(block: _Block, limits: rules.Thresholds) -> int:
     return score
 
 
+def _neighbour(body: list[_Block], index: int, step: int) -> _Block | None:
+    """The nearest block before (step -1) or after (step 1) that is still in the story."""
+    index += step
+    while 0 <= index < len(body):
+        if body[index].kind not in _GONE:
+            return body[index]
+        index += step
+    return None
+
+
 def _mark_captions(body: list[_Block], limits: rules.Thresholds) -> None:
     """Rule "captions": own evidence first, then a weak block between two captions joins them."""
     scores = [_caption_score(b, limits) if not b.kind else None for b in body]
@@ -432,9 +432,8 @@ def _mark_captions(body: list[_Block], limits: rules.Thresholds) -> None:
     for index, block in enumerate(body):
         if block.kind or scores[index] is None or scores[index] < limits.CAPTION_SCORE_MIN - 1:
             continue
-        before = [b for b in body[:index] if b.kind not in _GONE][-1:]
-        after = [b for b in body[index + 1 :] if b.kind not in _GONE][:1]
-        if before and after and before[0].kind == "caption" and after[0].kind == "caption":
+        before, after = _neighbour(body, index, -1), _neighbour(body, index, 1)
+        if before and after and before.kind == "caption" and after.kind == "caption":
             block.kind = "caption"
     shared = _shared_leading_credit([b for b in body if b.kind == "caption"])
     for block in body:
@@ -491,7 +490,7 @@ def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
         question = text.endswith("?") and block.words <= limits.SUBHEADING_MAX_WORDS
         ellipsis = text.endswith(("...", "…")) or text.startswith(("...", "…"))
         unstopped = not re.search(r"[.!?:,;][\"'”’)]*$", text)
-        following = next((b for b in body[index + 1 :] if b.kind not in _GONE), None)
+        following = _neighbour(body, index, 1)
         introduces = following is not None and following.kind in ("", "paragraph")
         if introduces and (all_caps or question or ellipsis or (unstopped and block.words <= limits.CROSSHEAD_MAX_WORDS)):
             block.kind = "subheading"
@@ -536,15 +535,17 @@ def _mark_comments(body: list[_Block], limits: rules.Thresholds) -> None:
     first-person blocks without reported speech; the run must be long and mostly comment-like."""
     prose = [b for b in body if not b.kind]
     marks = [_is_comment_like(b) for b in prose]
-    best, best_score = None, -1
+    total = sum(marks)
+    best, best_score, before = None, -1, marks[0] if marks else 0  # `before`: comment-like blocks ahead of `start`
     for start in range(1, len(prose) - limits.COMMENTS_MIN_RUN + 1):
-        score = marks[:start].count(False) + marks[start:].count(True)
+        score = (start - before) + (total - before)
         if marks[start] and score >= best_score:
-            best, best_score = start, score
+            best, best_score, best_before = start, score, before
+        before += marks[start]
     if best is None:
         return
-    tail, head = marks[best:], marks[:best]
-    if tail.count(True) / len(tail) >= limits.COMMENTS_MIN_SHARE and head.count(True) / len(head) < 0.5:
+    tail_share = (total - best_before) / (len(prose) - best)
+    if tail_share >= limits.COMMENTS_MIN_SHARE and best_before / best < 0.5:
         for block in prose[best:]:
             block.kind = "comment"
 

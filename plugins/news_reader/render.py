@@ -13,14 +13,19 @@ from .story import Block, Story
 _SMARTY_ATTRS = smartypants.Attr.set1 | smartypants.Attr.u
 
 
+def _escape(text: str) -> str:
+    """HTML-escaped text whose backslashes smartypants will not take for escapes (`\\.` stays)."""
+    return html.escape(text, quote=False).replace("\\", "&#92;")
+
+
 def plain(text: str) -> str:
     """Escaped text with curly quotes and dashes but no markup: for titles, summaries, feeds."""
-    return smartypants.smartypants(html.escape(text, quote=False), _SMARTY_ATTRS).replace('"', "&quot;")
+    return smartypants.smartypants(_escape(text), _SMARTY_ATTRS).replace('"', "&quot;")
 
 
 def rich(text: str) -> str:
     """Escaped text with full typography (caps and amp spans, no widows): for page bodies."""
-    return typogrify(html.escape(text, quote=False))
+    return typogrify(_escape(text))
 
 
 def headline_html(text: str) -> str:

@@ -32,10 +32,8 @@ CAPTION_MAX_WORDS_DEFAULT = 90
 CAPTION_UNSTOPPED_MIN_WORDS_DEFAULT = 12
 #: Caption score at or above which a block is a caption (see `_caption_score` in parse.py).
 CAPTION_SCORE_MIN_DEFAULT = 3
-#: Two blocks are the same caption when their folded texts are at least this similar (0..1).
-CAPTION_SIMILARITY_MIN_DEFAULT = 0.92
-#: ... and differ by at most this many characters.
-CAPTION_DIFF_MAX_CHARS_DEFAULT = 4
+#: A pull quote is looked for in the paragraphs this many blocks around it.
+REPEAT_WINDOW_DEFAULT = 12
 #: A block longer than this many characters, alone in the body, is a whole story on one line.
 ONE_LINE_STORY_MIN_CHARS_DEFAULT = 700
 #: When a one-line story is split, each paragraph gets this many sentences.
@@ -70,8 +68,7 @@ class Thresholds:
     CAPTION_MAX_WORDS: int = CAPTION_MAX_WORDS_DEFAULT
     CAPTION_UNSTOPPED_MIN_WORDS: int = CAPTION_UNSTOPPED_MIN_WORDS_DEFAULT
     CAPTION_SCORE_MIN: int = CAPTION_SCORE_MIN_DEFAULT
-    CAPTION_SIMILARITY_MIN: float = CAPTION_SIMILARITY_MIN_DEFAULT
-    CAPTION_DIFF_MAX_CHARS: int = CAPTION_DIFF_MAX_CHARS_DEFAULT
+    REPEAT_WINDOW: int = REPEAT_WINDOW_DEFAULT
     ONE_LINE_STORY_MIN_CHARS: int = ONE_LINE_STORY_MIN_CHARS_DEFAULT
     SENTENCES_PER_PARAGRAPH: int = SENTENCES_PER_PARAGRAPH_DEFAULT
     WRAP_WIDTH_MAX: int = WRAP_WIDTH_MAX_DEFAULT
