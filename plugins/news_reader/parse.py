@@ -1,21 +1,26 @@
 """parse_story: plain text → Story. A pure function: no Pelican, no files, no clock.
 
 The text is cut into blocks (blank-line separated), and each block is classified first from its
-own features, then from its neighbours, by the rules below, in this order:
+own features, then from its neighbours, by the rules below, in the order they run:
 
-1. furniture      — lines of the web page (share bars, "Advertisement", related links) are dropped;
-2. metadata       — byline, timestamp, "Read more at" source footer, contributor notes leave the body;
-3. bullets        — glyph-led lines (• - * – ▪) and `@highlight` blocks are the key points;
-4. top            — a kicker, the headline line (title), a longer headline or dek (standfirst);
-5. repeats        — a block seen twice (after folding quotes and spaces) is a caption; a block
-                    repeating part of an earlier paragraph is a pull quote and is dropped;
-6. captions       — scored from their own evidence (credit, label, picture words, no full stop)
-                    and then from their neighbours (a weak block between two captions);
-7. subheadings    — short lines (all caps, questions, ellipses) that introduce a paragraph;
-8. dateline       — "LONDON (Reuters) -" opening the first paragraph leaves it;
-9. comments       — a trailing run of first-person blocks without reported speech is reader comments;
-10. one-line story — a body that is one long line is split into paragraphs at sentence ends;
-11. key points    — a story without bullets gets its lead sentences, marked automatic.
+1. furniture      — whole lines of the web page (share bars, "Advertisement", "Follow us") are dropped;
+2. metadata       — byline, timestamp, "Read more at" source footer and contributor notes leave the body;
+3. bullets        — glyph-led lines (• ▪ alone; - * – beside another) and `@highlight` blocks are key points;
+4. top            — a kicker, the headline line (title), and the longer headline above the key points
+                    or repeating the title (standfirst);
+5. embeds         — posts quoted from social networks ("— Name (@handle) May 1, 2019") stand apart;
+6. repeats        — a block that comes again with the same letters and digits is a caption, kept
+                    once; a block repeating part of a nearby paragraph is a pull quote, dropped;
+7. comments       — a trailing run of first-person blocks without reported speech is readers' comments;
+8. captions       — scored from their own evidence (credit, label, picture words, no full stop, no
+                    reported speech), then from their neighbours (a weak block between two captions);
+9. subheadings    — short lines (all caps, a question, an ellipsis, a few words) before a paragraph;
+   related links  — longer headline-shaped lines without a full stop: left out with a warning,
+                    or captions in a story that has captions;
+10. dateline      — "LONDON (Reuters) -" opening one of the first paragraphs leaves it; one
+                    sentence above it is the dek, anything else there is a promotion;
+11. one-line story — a body that is one long line is split into paragraphs at sentence ends;
+12. key points    — a story without bullets gets the lead sentences of its paragraphs, marked automatic.
 """
 
 from __future__ import annotations
