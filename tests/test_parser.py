@@ -316,3 +316,15 @@ def test_a_short_unstopped_line_is_a_caption_where_the_story_has_captions():
         "Mourners gather outside the mosque after prayers",
     ]
     assert story.warnings == ("s.txt:13: left out as site furniture (a link or promotion): “AirAsia plane missing: profile of airline boss”",)
+
+
+def test_photo_credits_in_the_shapes_of_many_sites_stay_with_their_captions():
+    story = parse_fixture("credits_of_many_sites.txt")
+    captions = [(b.text, b.credit) for b in story.blocks if b.kind == "caption"]
+    assert captions == [
+        ("Protesters gather outside the town hall before the march.", "Credit...Jane Doe/The Daily Paper"),
+        ("Marchers carry banners along the river", "(Photo: John Smith, AP)"),
+        ("Some marchers came from as far as Scotland", "Getty Images"),
+        ("Students from the university led the march.", "Photograph: Ann Lee/Reuters"),
+    ]
+    assert len(story.paragraphs) == 4

@@ -379,6 +379,9 @@ def _strip_credit(text: str) -> tuple[str, str | None]:
     text = rules.GALLERY_COUNTER.sub("", text).strip()
     if rules.CREDIT_ONLY.match(text):
         return text, None
+    labelled = rules.LABELLED_CAPTION.match(text)
+    if labelled:
+        return labelled.group("text"), labelled.group("credit")
     match = _credit_at_end(text)
     if match and match.start() > 0:
         credit = match.group("credit").strip()
@@ -395,6 +398,8 @@ def _strip_credit(text: str) -> tuple[str, str | None]:
 def _caption_score(block: _Block, limits: rules.Thresholds) -> int:
     """Evidence that a block describes a picture that is no longer there."""
     text = block.text
+    if rules.LABELLED_CAPTION.match(text):
+        return 9
     if rules.CREDIT_ONLY.match(text) and block.words <= 12:
         return 9
     if block.words > limits.CAPTION_MAX_WORDS or text.endswith((":", "—", "–")):

@@ -112,6 +112,7 @@ FURNITURE = [
         r"^story continued below\.?$",
         r"^(previous|next|previous next|enlarge|print|email|tweet|comments?|close)\.?$",
         r"^loading (photo )?gallery\.?$",
+        r"^media playback is unsupported on your device$",
         r"^authors?:$",
         r"^\d[\d,.]*k?\s+shares?\b.*$",
         r"^(share|like) this:.*$",
@@ -169,7 +170,7 @@ GLUED_CONTROLS = re.compile(r"\s+(?:Previous|Next|Enlarge|Close|Previous Next)\s
 CAPTION_CREDIT = re.compile(
     r"\s*(?P<credit>\[[\w .&/-]{2,30}\]"
     r"|\((?:AP|AFP|EPA|Reuters|Getty|PA|Rex|Photo)[^()]{0,80}\)(?:\s*AP\d{0,4})?"
-    r"|(?:Credit|Photo|Picture|Image)(?:\.\.\.|…|:)\s*[^.]{2,60}"
+    r"|(?:Credit|Photograph|Photo|Picture|Image)(?:\.\.\.|…|:)\s*[^.]{2,60}"
     r"|[A-Z][\w.' -]{1,40}/(?:[\w.' -]{1,40}/)*(?:AFP|AP|EPA|Getty Images|Reuters|Shutterstock|Rex|PA)(?: via [\w ]+)?"
     r"|(?:AP|AFP|EPA|PA|Reuters|Getty Images) Photo(?:/[\w ,.'-]+)?)\s*$"
 )
@@ -181,6 +182,8 @@ CREDIT_ONLY = re.compile(
 )
 #: A credit glued in front of a caption: "Kevin Doe/for New York Daily News London Rene ...".
 LEADING_CREDIT = re.compile(r"^(?P<credit>[A-Z][\w.]*(?: [A-Z][\w.]*){1,3}/(?:for )?[A-Z][\w.]*(?: [A-Z][\w.]*){0,4})\s+(?=[A-Z])")
+#: A caption flattened with its picture's labels: "Image copyright Getty Images Image caption Marchers ...".
+LABELLED_CAPTION = re.compile(r"^(?:Image (?:copyright|source),? (?P<credit>.+?) )?Image caption,? (?P<text>\S.*)$")
 #: Gallery counters in front of a caption: "1 of 4.", "+3".
 GALLERY_COUNTER = re.compile(r"^(?:\+\d+\s+|\d+ of \d+\.?\s+)")
 #: Words that tell of a picture: strong caption evidence.
