@@ -328,3 +328,15 @@ def test_photo_credits_in_the_shapes_of_many_sites_stay_with_their_captions():
         ("Students from the university led the march.", "Photograph: Ann Lee/Reuters"),
     ]
     assert len(story.paragraphs) == 4
+
+
+def test_indented_highlights_and_a_byline_glued_to_its_timestamp():
+    story = parse_fixture("indented_highlights_and_glued_byline.txt")
+    assert story.bullets == (
+        "Bills for a typical home will go up by about ninety pounds a year",
+        "The county says it has no choice after cuts to its grant",
+    )
+    assert not story.bullets_automatic
+    assert story.byline == "JANE DOE FOR MAILONLINE"
+    assert story.published.isoformat() == "2019-05-28T09:14:00"
+    assert len(story.paragraphs) == 2

@@ -130,20 +130,23 @@ def _split_blocks(lines: list[str], first_line: int, limits: rules.Thresholds) -
     current: list[tuple[int, str]] = []
     for number, line in enumerate([*lines, ""], start=first_line):
         if line.strip():
-            current.append((number, line.strip()))
+            current.append((number, line.rstrip()))
             continue
         if current:
-            blocks.extend(_block_from_lines(current, limits))
+            blocks.extend(_block_from_lines(current, limits, near_top=len(blocks) < limits.INDENTED_BULLETS_WITHIN))
             current = []
     return blocks
 
 
-def _block_from_lines(lines: list[tuple[int, str]], limits: rules.Thresholds) -> list[_Block]:
-    texts = [text for _, text in lines]
+def _block_from_lines(lines: list[tuple[int, str]], limits: rules.Thresholds, near_top: bool) -> list[_Block]:
+    texts = [text.strip() for _, text in lines]
     first = lines[0][0]
     if len(lines) == 1:
         return [_Block(repair_line(texts[0]), first, lines=tuple(texts))]
-    if all(rules.BULLET.match(t) for t in texts):
+    indented = all(text[:1].isspace() for _, text in lines)
+    capitalised = all(t[:1].isupper() or t[:1] in "\"“‘'" for t in texts)  # wrapped prose runs on in lower case
+    if all(rules.BULLET.match(t) for t in texts) or (near_top and indented and capitalised):
+        # glyph-led lines, or indented lines near the top: the highlights
         return [_Block(repair_line(" ".join(texts)), first, kind="bullets", lines=tuple(texts))]
     if _is_hard_wrapped(texts, limits):
         return [_Block(repair_line(" ".join(texts)), first, lines=tuple(texts))]
@@ -173,6 +176,11 @@ def _take_furniture_and_metadata(blocks: list[_Block], found: _Found) -> list[_B
             byline_next = True
             continue
         if any(p.match(text) for p in rules.FURNITURE):
+            continue
+        glued = rules.BYLINE_AND_TIMESTAMP.match(text)
+        if glued and found.byline is None:
+            found.byline = glued.group("name")
+            found.published = found.published or _timestamp(glued.group("stamp"))
             continue
         match = rules.BYLINE.match(text)
         if match and found.byline is None and block.words <= 12:
@@ -223,11 +231,17 @@ def _take_bullets(blocks: list[_Block], found: _Found) -> list[_Block]:
             and rules.BULLET.match(block.lines[0])
             and (rules.BULLET_GLYPH.match(block.lines[0]) or _near_bullets(index, blocks))
         ):
-            found.bullets.extend(repair_line(rules.BULLET.match(line).group("text")) for line in block.lines)
+            found.bullets.extend(repair_line(_bullet_text(line)) for line in block.lines)
             found.bullets_line = found.bullets_line or block.line
             continue
         kept.append(block)
     return kept
+
+
+def _bullet_text(line: str) -> str:
+    """A highlight line without its glyph."""
+    match = rules.BULLET.match(line)
+    return match.group("text") if match else line.strip()
 
 
 def _near_bullets(index: int, blocks: list[_Block]) -> bool:

@@ -44,6 +44,8 @@ WRAP_WIDTH_MAX_DEFAULT = 100
 DATELINE_SEARCH_BLOCKS_DEFAULT = 3
 #: Prose above the dateline is the dek when it is one sentence of at least this many words.
 DEK_MIN_WORDS_DEFAULT = 12
+#: Indented lines (no glyph) are highlights when their block is among this many at the top.
+INDENTED_BULLETS_WITHIN_DEFAULT = 4
 #: Key points picked from the body when the story has no bullets.
 AUTO_KEY_POINTS_DEFAULT = 3
 #: A trailing run of at least this many comment-like blocks is a reader-comments section.
@@ -74,6 +76,7 @@ class Thresholds:
     WRAP_WIDTH_MAX: int = WRAP_WIDTH_MAX_DEFAULT
     DATELINE_SEARCH_BLOCKS: int = DATELINE_SEARCH_BLOCKS_DEFAULT
     DEK_MIN_WORDS: int = DEK_MIN_WORDS_DEFAULT
+    INDENTED_BULLETS_WITHIN: int = INDENTED_BULLETS_WITHIN_DEFAULT
     AUTO_KEY_POINTS: int = AUTO_KEY_POINTS_DEFAULT
     COMMENTS_MIN_RUN: int = COMMENTS_MIN_RUN_DEFAULT
     COMMENTS_MIN_SHARE: float = COMMENTS_MIN_SHARE_DEFAULT
@@ -135,6 +138,8 @@ FURNITURE = [
 
 #: Bylines: "By NAME FOR MAILONLINE", "By NAME, Reporter"; `BYLINE_ALONE` is "By" on its own line.
 BYLINE = re.compile(r"^by\s+(?P<name>[A-Z][\w.'’-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'’-]*){0,8}(?:\s+for\s+[\w .]+)?)\.?$", re.I)
+#: A byline and a timestamp flattened onto one line: "By JANE DOE PUBLISHED: 09:14 EDT, 28 May 2019 | ...".
+BYLINE_AND_TIMESTAMP = re.compile(r"^By (?P<name>[^|:]{3,80}?)\s+(?P<stamp>(?:PUBLISHED|UPDATED|Published|Updated|Last updated)\b.*)$")
 BYLINE_ALONE = re.compile(r"^by$", re.I)
 #: Timestamps: "PUBLISHED: 09:14 EDT, 28 May 2019 | UPDATED: ...", "Last updated at 10:01 on ...".
 TIMESTAMP = re.compile(r"^(published|updated|last updated|posted)\b[: ]", re.I)
