@@ -94,6 +94,8 @@ ERRORS = {
     "nul_bytes.txt": "nul_bytes.txt: not a text file",
     "bad_date.txt": "bad_date.txt:2: Date: 'next tuesday' is not a date",
     "empty_title.txt": "empty_title.txt:2: empty Title: header",
+    "impossible_date.txt": "impossible_date.txt:1: Date: '2020-02-30' is not a date",
+    "bad_status.txt": "bad_status.txt:2: Status: 'maybe' is unknown",
 }
 
 #: Files published, with the title their page shows.
@@ -273,7 +275,7 @@ def test_bad_file_is_an_error_naming_file_line_and_reason(site, name):
     assert any(ERRORS[name] in m for m in errors), errors
     # and says how to fix it
     fix = next(m for m in errors if ERRORS[name] in m)
-    assert re.search(r"; (add|save|write)", fix), fix
+    assert re.search(r"; (add|save|write|use)", fix), fix
 
 
 @pytest.mark.parametrize("name", sorted([*PUBLISHED, *NORMAL]))
