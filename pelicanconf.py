@@ -39,7 +39,16 @@ TAG_URL = "tag/{slug}.html"
 TAG_SAVE_AS = TAG_URL
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "archives", "categories", "tags", "404"]
+# The home page (index.html) is the latest edition, written by plugins/news_reader/editions.py.
+DIRECT_TEMPLATES = ["archives", "categories", "tags", "404"]
+
+# Editions: stories grouped by publication day ("day") or ISO week ("week"); one page per edition.
+BROADSHEET_EDITION = "day"
+BROADSHEET_EDITION_URL = "editions/{key}.html"
+BROADSHEET_EDITION_SAVE_AS = BROADSHEET_EDITION_URL
+# The search page (search.html, Pagefind): `invoke build` turns it on when Pagefind is installed
+# and indexes output/ after the build; a plain `pelican` run has no index, so no search page.
+BROADSHEET_SEARCH = False
 
 # The reader applies typography itself, once per text piece (see plugins/news_reader/render.py).
 TYPOGRIFY = False

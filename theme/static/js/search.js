@@ -1,0 +1,51 @@
+// Broadsheet's search page (theme/templates/search.html): loads Pagefind's UI and the index
+// that `invoke build` writes to pagefind/ beside the pages. The only script of the site.
+// Works from the domain root and from a sub-path: every address is taken from the page's own
+// data-site-root, resolved against the page's URL.
+(function () {
+  "use strict";
+  var box = document.getElementById("search");
+  if (!box) return;
+  var status = document.createElement("p");
+  status.className = "search-status";
+  status.setAttribute("role", "status");
+  box.appendChild(status);
+  var say = function (text) { status.textContent = text; };
+
+  if (location.protocol === "file:") {
+    say("Search cannot run from a copy opened from disk: serve the site over HTTP (invoke serve), or find the story in the archives.");
+    return;
+  }
+  var root = new URL(box.getAttribute("data-site-root") || "./", document.baseURI);
+  var bundle = new URL("pagefind/", root);
+  say("Loading search\u2026");
+
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = new URL("pagefind-ui.css", bundle).href;
+  document.head.appendChild(css);
+
+  var ui = document.createElement("div");
+  ui.id = "search-ui";
+  box.appendChild(ui);
+
+  var script = document.createElement("script");
+  script.src = new URL("pagefind-ui.js", bundle).href;
+  script.onload = function () {
+    var search = new window.PagefindUI({
+      element: "#search-ui",
+      bundlePath: bundle.pathname,
+      baseUrl: root.pathname,
+      showImages: false,
+      showSubResults: false
+    });
+    say("");
+    status.hidden = true;
+    var query = new URLSearchParams(location.search).get("q");
+    if (query) search.triggerSearch(query);
+  };
+  script.onerror = function () {
+    say("The search index is missing: build the site with invoke build (with Pagefind installed) to search it.");
+  };
+  document.head.appendChild(script);
+})();
