@@ -5,6 +5,7 @@ The work is done in Pelican (in-process) and in tools/; this file stays thin.
 """
 
 import contextlib
+import json
 import logging
 import os
 import pathlib
@@ -63,22 +64,39 @@ def clean(c, output=None):
     }
 )
 def build(c, content=None, output=None, strict=False):
-    """Build the site from content/ into output/ with pelicanconf.py."""
-    pelican_run(CONFIG["settings_base"], content, output, strict=strict)
+    """Build the site from content/ into output/ with pelicanconf.py, then its search index (Pagefind)."""
+    build_with_search(CONFIG["settings_base"], content, output, strict=strict)
 
 
-@task(help={"output": "folder for the site (default: output/)"})
-def publish(c, output=None):
-    """Build the site for the web with publishconf.py (absolute URLs from BROADSHEET_SITEURL)."""
+@task(
+    help={
+        "target": "copy the built site there: a folder, or an rsync target such as user@host:/var/www/news",
+        "gh-pages": "commit the built site to the gh-pages branch of this repository (ghp-import)",
+        "push": "with --gh-pages: also push the branch to origin",
+        "content": "folder of story files (default: content/)",
+        "output": "folder for the site (default: output/)",
+    }
+)
+def publish(c, target=None, gh_pages=False, push=False, content=None, output=None):
+    """Build for the web with publishconf.py (absolute URLs from BROADSHEET_SITEURL); copy to --target or --gh-pages."""
     if not os.environ.get("BROADSHEET_SITEURL"):
         sys.stderr.write("warning: BROADSHEET_SITEURL is not set; links and feeds will point at https://example.org\n")
-    pelican_run(CONFIG["settings_publish"], None, output)
+    if push and not gh_pages:
+        raise Exit("--push goes with --gh-pages", code=2)
+    site = os.path.abspath(output or CONFIG["deploy_path"])
+    if target and not _is_remote(target):
+        _check_folder_target(site, target)
+    build_with_search(CONFIG["settings_publish"], content, output)
+    if target:
+        deploy_to(site, target)
+    if gh_pages:
+        deploy_gh_pages(site, push=push)
 
 
 @task(help={"output": "folder for the site (default: output/)"})
 def preview(c, output=None):
     """Build the site as it will be published (publishconf.py), to look at before `publish`."""
-    pelican_run(CONFIG["settings_publish"], None, output)
+    build_with_search(CONFIG["settings_publish"], None, output)
 
 
 @task(help={"port": "port to listen on (default 8000)", "output": "folder to serve (default: output/)"})
@@ -283,7 +301,92 @@ class _RecordCounter(logging.Handler):
             self.warnings += 1
 
 
-def pelican_run(settings_file, content=None, output=None, strict=False):
+def pagefind_command():
+    """How to run Pagefind (the binary of the pagefind[bin] wheel), or None when it is not installed."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    binary = get_executable()
+    if binary is None or not pathlib.Path(binary).is_file():
+        return None
+    return [sys.executable, "-m", "pagefind"]
+
+
+def build_with_search(settings_file, content=None, output=None, strict=False):
+    """Build with Pelican, then index the stories with Pagefind into OUTPUT/pagefind/.
+
+    The search page (search.html) is written only when Pagefind is installed (it turns on
+    BROADSHEET_SEARCH); without it the build warns and the site has no search.
+    """
+    command = pagefind_command()
+    if command is None:
+        sys.stderr.write("warning: Pagefind is not installed (pip install -r requirements.txt): "
+                         "the site is built without search\n")
+    pelican_run(settings_file, content, output, strict=strict,
+                extra_settings={"BROADSHEET_SEARCH": True} if command else None)
+    if command:
+        index_search(command, os.path.abspath(output or CONFIG["deploy_path"]))
+
+
+def index_search(command, site):
+    """Run Pagefind quietly over the built site; print one line, the number of pages indexed."""
+    result = subprocess.run([*command, "--site", site, "--quiet"], capture_output=True, text=True)
+    if result.returncode:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise Exit(f"Pagefind could not index {site} (exit status {result.returncode}); see above", code=1)
+    entry = pathlib.Path(site, "pagefind", "pagefind-entry.json")
+    try:
+        pages = sum(language.get("page_count", 0)
+                    for language in json.loads(entry.read_text(encoding="utf-8"))["languages"].values())
+    except (OSError, ValueError, KeyError, AttributeError):
+        pages = "?"
+    print(f"Search: {pages} stories indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/")
+
+
+def deploy_to(site, target):
+    """Copy the built site to a folder, or to an rsync target (`[user@]host:path`, with --delete)."""
+    if _is_remote(target):
+        rsync = shutil.which("rsync")
+        if not rsync:
+            raise Exit("rsync is not installed: it is needed to publish to " + target, code=2)
+        command = [rsync, "-rlzc", "--delete", site.rstrip("/") + "/", target]
+        print("Publishing: " + " ".join(shlex.quote(part) for part in command), flush=True)
+        if subprocess.run(command).returncode:
+            raise Exit(f"rsync to {target} failed (see above)", code=1)
+        return
+    destination = _check_folder_target(site, target)
+    shutil.copytree(site, destination, dirs_exist_ok=True)
+    print(f"Published {site} to {destination}")
+
+
+def _check_folder_target(site, target):
+    """The absolute folder to copy to; refuses the built site itself, a folder in it or one holding it."""
+    destination = os.path.abspath(target)
+    if destination == site or destination.startswith(site + os.sep) or site.startswith(destination + os.sep):
+        raise Exit(f"--target {target} is the built site or holds it; give another folder", code=2)
+    return destination
+
+
+def _is_remote(target):
+    """`host:path` and `user@host:path` are rsync targets; `./a:b` and `/srv/a:b` are folders."""
+    head, colon, _ = target.partition(":")
+    return bool(colon) and bool(head) and "/" not in head and os.sep not in head
+
+
+def deploy_gh_pages(site, push=False):
+    """Commit the built site to the gh-pages branch with ghp-import (a .nojekyll file added)."""
+    command = [sys.executable, "-m", "ghp_import", "--no-jekyll", "--branch", "gh-pages",
+               "--message", "Publish the digest", site]
+    if push:
+        command.append("--push")
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode:
+        raise Exit("ghp-import failed (see above); is it installed (pip install -r requirements.txt)?", code=1)
+    print("Published to the gh-pages branch" + (" and pushed it to origin" if push else " (push it with --push)"))
+
+
+def pelican_run(settings_file, content=None, output=None, strict=False, extra_settings=None):
     """Run Pelican in-process and print the build's account of every story file.
 
     Exits non-zero when a story could not be published (after the rest of the site is
@@ -297,6 +400,14 @@ def pelican_run(settings_file, content=None, output=None, strict=False):
     if output:
         argv += ["-o", os.path.abspath(output)]
     argv += _remainder()  # pass-through of extra pelican options after `--`
+    if extra_settings:
+        # one -e list: Pelican keeps only the last -e given, so join any from `--`
+        pairs = [f"{key}={json.dumps(value)}" for key, value in extra_settings.items()]
+        flags = [i for i, arg in enumerate(argv) if arg in ("-e", "--extra-settings")]
+        if flags:
+            argv[flags[-1] + 1:flags[-1] + 1] = pairs
+        else:
+            argv += ["-e", *pairs]
     counter = _RecordCounter()
     watched = [logging.getLogger(name) for name in ("pelican", "news_reader")]
     for logger in watched:
