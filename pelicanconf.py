@@ -57,7 +57,10 @@ TYPOGRIFY = False
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
-CATEGORY_FEED_RSS = None
+CATEGORY_FEED_RSS = "feeds/{slug}.rss.xml"
+# JSON Feed 1.1 (plugins/news_reader/jsonfeed.py): all stories, and one per category.
+FEED_ALL_JSON = "feeds/all.json"
+CATEGORY_FEED_JSON = "feeds/{slug}.json"
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None

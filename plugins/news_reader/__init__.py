@@ -6,6 +6,11 @@ from . import editions
 from .prepare import prepare_all
 from .reader import StoryReader
 from .site import report_build, settle_stories, strip_feed_markup
+from .entities import rank_tags, tag_stories
+from .jsonfeed import write_json_feeds
+from .related import relate_stories
+from .sharing import describe_stories
+from .sitemap import write_site_files
 
 
 def add_reader(readers):
@@ -16,6 +21,12 @@ def register():
     signals.readers_init.connect(add_reader)
     signals.article_generator_init.connect(prepare_all)
     signals.article_generator_pretaxonomy.connect(settle_stories)
+    signals.article_generator_pretaxonomy.connect(tag_stories)
+    signals.article_generator_finalized.connect(rank_tags)
+    signals.article_generator_finalized.connect(relate_stories)
+    signals.article_generator_finalized.connect(describe_stories)
+    signals.article_writer_finalized.connect(write_json_feeds)
+    signals.article_writer_finalized.connect(write_site_files)
     signals.all_generators_finalized.connect(report_build)
     signals.feed_generated.connect(strip_feed_markup)
     signals.get_generators.connect(editions.get_generators)

@@ -1,0 +1,354 @@
+"""Tags that find themselves: the people, places and organisations a story names.
+
+No model is downloaded or loaded (spaCy's English models are not published on PyPI), so this
+is a plain, tested heuristic over the story's own text, cheap enough to run on every build:
+
+1. The text is the title, the key points and the body (captions included, readers' comments
+   and photo credits left out), the body cut at `BODY_MAX_CHARS_DEFAULT` characters so that a
+   huge story costs no more than a long one.
+2. A *name* is a run of capitalised words ("Sadiq Khan", "East London Mosque", "UK"), which
+   may hold a lowercase joining word inside ("Bank of England"). Common capitalised words
+   ("The", "He", "Mr", "Today", ...) end a run; titles at its start ("Home Secretary",
+   "Mayor", "Chief Imam") and calendar words at its start are taken off.
+3. A single word at the start of a sentence is capitalised anyway: it counts only when the
+   same word is also seen capitalised inside a sentence. Lines in Title Case or ALL CAPS are
+   not read for names (every word is capitalised there).
+4. Every name is counted with its parts: "Khan" in "Sadiq Khan", "London" in "East London
+   Mosque", so that "Mr Khan" adds to "Sadiq Khan" and a title prefix glued to a name does not
+   hide it.
+5. A name becomes a tag when it is seen at least `MIN_COUNT_DEFAULT` times, or once in the
+   title or key points. A shorter name inside a longer kept one ("Khan") is dropped unless it
+   also stands alone at least twice ("London"). Demonyms and faiths ("Muslims", "British",
+   "Italian") are not tags.
+6. At most `MAX_TAGS_DEFAULT` per story: names in the title or key points first, then the most
+   frequent, then alphabetical (so builds are deterministic). Names the curator already gave
+   as tags (or the category) are not repeated.
+
+`find_entities(title, key_points, body)` is pure (text in, names out); `tag_stories` is the
+Pelican signal handler that merges the names into `article.tags` and lists them in
+`article.auto_tags`. `BROADSHEET_AUTO_TAGS` in the settings sets the maximum (0: off).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+MAX_TAGS_DEFAULT = 5
+MIN_COUNT_DEFAULT = 2
+BODY_MAX_CHARS_DEFAULT = 50_000
+#: A line of at least this many words of four letters or more, this share of them capitalised,
+#: is in Title Case (or ALL CAPS) and not read for names.
+TITLE_CASE_MIN_WORDS = 5
+TITLE_CASE_SHARE = 0.8
+#: Longest name counted (in words); longer capitalised runs are counted by their parts.
+NAME_MAX_WORDS = 4
+
+# --- word lists, by purpose ---------------------------------------------------------------------
+
+#: Capitalised words that are not names and end a run ("The", "He", "Today").
+STOPWORDS = frozenset(
+    """
+    a an the this that these those he she it we they i you his her its our their my your me him
+    us them in on at by for from to of and but or nor if when while as after before since until
+    with without why what who whom whose how where there here then so yet also not no yes some
+    many more most all every each any both either neither one two three four five six seven
+    eight nine ten first second third last next other another such only just even still
+    mr mrs ms miss dr prof sir dame st today tonight yesterday tomorrow now
+    read picture pictures photo photos video videos image images advertisement scroll share
+    click watch comments comment source update updated breaking exclusive live editor
+    is are was were be been has have had will would can could should may might must do does did
+    please thank thanks sorry hello okay ok
+    """.split()
+)
+
+#: Titles and roles taken off the start of a name ("Home Secretary Sajid Javid" → "Sajid Javid").
+TITLES = frozenset(
+    """
+    mr mrs ms miss dr prof professor sir dame lord lady rev reverend father sister brother
+    president vice prime minister secretary mayor chief chairman chairwoman chair chancellor
+    senator governor judge justice officer detective inspector sergeant constable superintendent
+    commissioner captain general colonel major lieutenant admiral king queen prince princess
+    duke duchess pope archbishop bishop imam rabbi sheikh home foreign shadow deputy assistant
+    former acting ambassador spokesman spokeswoman spokesperson leader director manager coach
+    dj mp mep councillor cllr
+    """.split()
+)
+
+#: Calendar words: taken off the start of a name; a name made of them only is no name.
+CALENDAR = frozenset(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
+    friday saturday sunday mon tue tues wed thu thurs fri sat sun christmas easter
+    am pm gmt bst edt est pdt pst cet utc
+    """.split()
+)
+
+#: Peoples and faiths: capitalised, but what a story is about is better said by a place.
+DEMONYMS = frozenset(
+    """
+    muslim muslims christian christians jew jews jewish hindu hindus sikh sikhs buddhist
+    buddhists catholic catholics protestant protestants islamic islamist islamists londoners
+    europeans americans africans asians arab arabs british english scottish welsh irish french
+    dutch swiss greek greeks thai
+    """.split()
+)
+_DEMONYM_SUFFIXES = ("ian", "ians", "ish", "ese", "ans")
+
+#: Lowercase words allowed inside a name ("Bank of England", "Leonardo da Vinci").
+JOINERS = frozenset("of for de da del della di du van von der den la le al bin &".split())
+#: Longest word and name kept as a tag (a 1,000-letter "word" is no name).
+WORD_MAX_CHARS = 30
+NAME_MAX_CHARS = 60
+
+# --- reading the text ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W\d_][\w’'&.-]*|&|[.!?;:…\n“”‘\"()\[\]—–]|’(?!\w)")
+_SENTENCE_END = frozenset(".!?;:…\n“‘\"()[]—–")
+_POSSESSIVE = re.compile(r"['’]s$")
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"</(?:p|li|h\d|figcaption|blockquote|div|section)>|<br\s*/?>", re.I)
+_DROPPED = re.compile(
+    r'<section class="comments">.*?</section>|<small class="credit">.*?</small>|<span class="label">.*?</span>',
+    re.S,
+)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of story HTML: one line per block, comments and photo credits left out."""
+    markup = _DROPPED.sub(" ", markup)
+    markup = _BLOCK_END.sub("\n", markup)
+    return html.unescape(_TAG.sub(" ", markup))
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[0].isupper()
+
+
+def _shouting_or_title_case(line: str) -> bool:
+    """A line whose words are (nearly) all capitalised says nothing about which are names."""
+    words = [w for w in re.findall(r"[^\W\d_]+", line) if len(w) > 3]
+    if len(words) < TITLE_CASE_MIN_WORDS:
+        return False
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return capitalised / len(words) >= TITLE_CASE_SHARE
+
+
+def _clean_word(word: str) -> str:
+    word = word.rstrip("’'.-")
+    return _POSSESSIVE.sub("", word)
+
+
+def _runs(text: str):
+    """Yield (words, at_sentence_start) for every run of capitalised words in `text`."""
+    for line in text.split("\n"):
+        if not line.strip() or _shouting_or_title_case(line):
+            continue
+        run: list[str] = []
+        run_start = False
+        sentence_start = True
+        for match in _TOKEN.finditer(line):
+            token = match.group()
+            if len(token) == 1 and token in _SENTENCE_END or token == "’":
+                if run:
+                    yield run, run_start
+                    run = []
+                if token != "’":
+                    sentence_start = True
+                continue
+            ends_sentence = token.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", token)
+            word = _clean_word(token)
+            if not word:
+                continue
+            lower = word.lower()
+            if _is_capitalised(word) and lower not in STOPWORDS:
+                if not run:
+                    run_start = sentence_start
+                run.append(word)
+            elif run and lower in JOINERS:
+                run.append(word)
+            else:
+                if run:
+                    yield run, run_start
+                    run = []
+            sentence_start = False
+            if ends_sentence or token != token.rstrip("’'") and not _POSSESSIVE.search(token):
+                if run:
+                    yield run, run_start
+                    run = []
+                sentence_start = ends_sentence
+        if run:
+            yield run, run_start
+
+
+def _trim(words: list[str]) -> list[str]:
+    """Take titles and calendar words off the start, joiners off both ends."""
+    start = 0
+    while start < len(words) and (words[start].lower() in TITLES or words[start].lower() in CALENDAR
+                                  or words[start].lower() in JOINERS):
+        start += 1
+    words = words[start:]
+    while words and words[-1].lower() in JOINERS:
+        words = words[:-1]
+    return words
+
+
+def _is_name(words: tuple[str, ...]) -> bool:
+    lowered = [w.lower() for w in words]
+    if any(len(w) > WORD_MAX_CHARS for w in words) or len(" ".join(words)) > NAME_MAX_CHARS:
+        return False
+    if all(w in CALENDAR or w in STOPWORDS or w in TITLES or w in JOINERS for w in lowered):
+        return False
+    if len(words) == 1:
+        word = lowered[0]
+        if word in DEMONYMS or (word.endswith(_DEMONYM_SUFFIXES) and not words[0].isupper()):
+            return False
+        if len(word) < 2:
+            return False
+    return True
+
+
+def _parts(words: list[str]):
+    """Every shorter run of words inside `words` that starts and ends with a capitalised word."""
+    n = len(words)
+    for size in range(1, min(n, NAME_MAX_WORDS + 1)):
+        for start in range(n - size + 1):
+            part = words[start : start + size]
+            if _is_capitalised(part[0]) and _is_capitalised(part[-1]):
+                yield tuple(part)
+
+
+def find_entities(
+    title: str,
+    key_points: list[str] | tuple[str, ...],
+    body: str,
+    *,
+    max_tags: int = MAX_TAGS_DEFAULT,
+    min_count: int = MIN_COUNT_DEFAULT,
+    body_max_chars: int = BODY_MAX_CHARS_DEFAULT,
+    exclude: set[str] | frozenset[str] = frozenset(),
+) -> list[str]:
+    """The names a story is about, most prominent first (plain text in, at most `max_tags` out).
+
+    `exclude` holds names (any case) not to return, such as the curator's own tags.
+    """
+    if max_tags <= 0:
+        return []
+    prominent_text = "\n".join([title, *key_points])
+    texts = [(prominent_text, True), (body[:body_max_chars], False)]
+
+    whole: Counter[tuple[str, ...]] = Counter()  # seen as a name of its own
+    total: Counter[tuple[str, ...]] = Counter()  # seen at all, alone or inside a longer name
+    prominent: set[tuple[str, ...]] = set()
+    mid_sentence_words: set[str] = set()
+    initial_singles: list[tuple[tuple[str, ...], bool]] = []
+
+    for text, in_front in texts:
+        for run, at_start in _runs(text):
+            words = _trim(run)
+            if not words:
+                continue
+            if len(words) == 1 and at_start:
+                initial_singles.append((tuple(words), in_front))
+                continue
+            mid_sentence_words.update(words[1:] if at_start else words)
+            if len(words) > NAME_MAX_WORDS:
+                parts = list(_parts(words))
+            else:
+                name = tuple(words)
+                whole[name] += 1
+                total[name] += 1
+                if in_front:
+                    prominent.add(name)
+                parts = [p for p in _parts(words) if p != name]
+            for part in parts:
+                total[part] += 1
+                if in_front:
+                    prominent.add(part)
+
+    for name, in_front in initial_singles:
+        if name[0] in mid_sentence_words or name[0].isupper() and len(name[0]) > 1:
+            whole[name] += 1
+            total[name] += 1
+            if in_front:
+                prominent.add(name)
+
+    _credit_surnames(whole, total)
+    excluded = {e.casefold() for e in exclude}
+    candidates = [
+        name
+        for name in whole
+        if _is_name(name)
+        and (total[name] >= min_count or name in prominent)
+        and " ".join(name).casefold() not in excluded
+    ]
+    kept = set(candidates)
+    for name in candidates:
+        if whole[name] >= min_count:
+            continue
+        if any(len(other) > len(name) and _contains(other, name) for other in kept):
+            kept.discard(name)
+    ranked = sorted(kept, key=lambda n: (n not in prominent, -total[n], -len(n), " ".join(n)))
+    return [" ".join(name) for name in ranked[:max_tags]]
+
+
+def _credit_surnames(whole: Counter, total: Counter) -> None:
+    """"Mr Javid" after "Sajid Javid": a lone word that ends exactly one longer name (of two or
+    three words) counts for that name too."""
+    endings: dict[str, list[tuple[str, ...]]] = {}
+    for name in whole:
+        if 2 <= len(name) <= 3:
+            endings.setdefault(name[-1], []).append(name)
+    for name, count in list(whole.items()):
+        if len(name) == 1 and len(endings.get(name[0], [])) == 1:
+            total[endings[name[0]][0]] += count
+
+
+def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    size = len(shorter)
+    return any(longer[i : i + size] == shorter for i in range(len(longer) - size + 1))
+
+
+# --- Pelican glue -------------------------------------------------------------------------------
+
+
+def tag_stories(generator) -> None:
+    """Before Pelican counts tags: add each story's names to its tags (`article.auto_tags`)."""
+    from pelican.urlwrappers import Tag
+
+    settings = generator.settings
+    max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
+    stories = [*generator.articles, *generator.drafts, *generator.hidden_articles]
+    for article in stories:
+        article.auto_tags = []
+        if not max_tags:
+            continue
+        tags = list(getattr(article, "tags", []) or [])
+        exclude = {str(t) for t in tags} | {t.slug for t in tags}
+        if getattr(article, "category", None):
+            exclude.add(str(article.category))
+        names = find_entities(
+            html.unescape(article.title),
+            [html_to_text(point) for point in getattr(article, "bullets", []) or []],
+            html_to_text(article._content or ""),
+            max_tags=max_tags,
+            exclude=exclude,
+        )
+        slugs = {t.slug for t in tags}
+        for name in names:
+            tag = Tag(name, settings)
+            if not tag.slug or tag.slug in slugs:
+                continue
+            slugs.add(tag.slug)
+            tags.append(tag)
+            article.auto_tags.append(tag)
+        if article.auto_tags:
+            article.tags = tags
+
+
+def rank_tags(generator) -> None:
+    """`tags_by_use` for the tag index: (tag, stories) pairs, most stories first, then by name."""
+    tags = generator.tags.items() if isinstance(generator.tags, dict) else generator.tags
+    generator.context["tags_by_use"] = sorted(tags, key=lambda pair: (-len(pair[1]), pair[0].name.casefold(), pair[0].slug))

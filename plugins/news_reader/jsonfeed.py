@@ -1,0 +1,97 @@
+"""JSON Feed 1.1 (https://jsonfeed.org/version/1.1) beside Pelican's Atom and RSS feeds.
+
+feedgenerator writes only Atom and RSS, so this writer makes `FEED_ALL_JSON` (all stories)
+and `CATEGORY_FEED_JSON` (one per category, `{slug}` in the name) with `json.dumps`, the same
+stories and order as the Atom feeds (newest first, at most FEED_MAX_ITEMS). An item carries
+the story as `content_html`, the key points as plain-text `summary`, RFC 3339 dates with
+their offset, `authors` when the story has a byline, and its tags. URLs and ids are absolute
+under FEED_DOMAIN or SITEURL (publishconf.py), relative in a local build.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+
+from .sharing import author_name, key_points_text, plain_text
+
+logger = logging.getLogger(__name__)
+
+VERSION = "https://jsonfeed.org/version/1.1"
+_TYPOGRIFY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo)">(.*?)</span>', re.S)
+
+
+def _base(settings) -> str:
+    return (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
+
+
+def _join(base: str, path: str) -> str:
+    return f"{base}/{path}" if base else path
+
+
+def feed_item(article, settings) -> dict:
+    """One story as a JSON Feed item."""
+    url = _join(_base(settings), article.url)
+    item = {
+        "id": url,
+        "url": url,
+        "title": plain_text(article.title),
+        "content_html": _TYPOGRIFY_SPAN.sub(r"\1", article.content),
+        "summary": key_points_text(article),
+        "date_published": article.date.isoformat(),
+    }
+    modified = getattr(article, "modified", None)
+    if modified:
+        item["date_modified"] = modified.isoformat()
+    name = author_name(article)
+    if name:
+        item["authors"] = [{"name": name}]
+    tags = [str(t) for t in getattr(article, "tags", []) or []]
+    if tags:
+        item["tags"] = tags
+    source_url = getattr(article, "source_url", "") or ""
+    if source_url.lower().startswith(("http://", "https://")):
+        item["external_url"] = source_url
+    return item
+
+
+def feed_document(articles, settings, path: str, title: str | None = None) -> dict:
+    """A whole JSON Feed: the newest FEED_MAX_ITEMS of `articles`."""
+    base = _base(settings)
+    site = settings.get("SITENAME", "")
+    ordered = sorted(articles, key=lambda a: (a.date, a.url), reverse=True)
+    limit = settings.get("FEED_MAX_ITEMS")
+    if limit:
+        ordered = ordered[:limit]
+    document = {"version": VERSION, "title": f"{site} - {title}" if title else site}
+    if base.startswith(("http://", "https://")):
+        document["home_page_url"] = f"{base}/"
+        document["feed_url"] = f"{base}/{path}"
+    if settings.get("SITESUBTITLE"):
+        document["description"] = settings["SITESUBTITLE"]
+    document["language"] = settings.get("DEFAULT_LANG", "en")
+    document["items"] = [feed_item(a, settings) for a in ordered]
+    return document
+
+
+def _write(output_path: str, path: str, document: dict) -> None:
+    target = os.path.join(output_path, path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+
+
+def write_json_feeds(generator, writer=None) -> None:
+    """Signal handler (article_writer_finalized): feeds/all.json and one per category."""
+    settings = generator.settings
+    output_path = generator.output_path
+    all_path = settings.get("FEED_ALL_JSON")
+    if all_path:
+        _write(output_path, all_path, feed_document(generator.articles, settings, all_path))
+    pattern = settings.get("CATEGORY_FEED_JSON")
+    if pattern:
+        for category, stories in generator.categories:
+            path = str(pattern).format(slug=category.slug)
+            _write(output_path, path, feed_document(stories, settings, path, title=str(category)))

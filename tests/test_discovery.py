@@ -1,0 +1,550 @@
+"""Feeds, sharing and discovery (issue 5): Atom, RSS and JSON Feed; OpenGraph, Twitter card and
+NewsArticle JSON-LD; sitemap.xml, the Google News sitemap, robots.txt and the favicon; related
+stories; tags found in the text.
+
+Real builds: the seed story and four small stories, once with pelicanconf.py (a local build,
+relative links) and once with publishconf.py under a sub-path SITEURL (absolute links). Feeds
+are read with feedparser (Atom, RSS) and json (JSON Feed 1.1's required fields), pages with
+BeautifulSoup. The pure parts (entities, related, news sitemap window) are tested directly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import feedparser
+import pytest
+from bs4 import BeautifulSoup
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from news_reader.entities import find_entities  # noqa: E402
+from news_reader.related import find_related  # noqa: E402
+from news_reader.sitemap import NEWS_NS, news_stories  # noqa: E402
+
+SEED = ROOT / "content" / "000_7badf5751ba94d9e.txt"
+SEED_TITLE = "Police step up security at UK mosques after New Zealand massacre"
+SEED_POINTS = [
+    "Islamic leader tells of fears religious centres in the UK may be targeted",
+    "Police to step up patrols around mosques in the wake of New Zealand attack",
+    "Sadiq Khan attends East London Mosque and says city stands with Christchurch",
+]
+SITEURL = "https://news.example.org/digest"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS = "{" + NEWS_NS + "}"
+
+HOSTILE_TITLE = "Forum post </script><script>alert(1)</script> & friends"
+STORIES = {
+    "harbour.txt": """\
+Date: 2019-03-16 09:00
+Modified: 2019-03-16 12:00
+Category: Local
+Tags: Transport, Police
+Author: Jane Reporter
+
+Harbour ferry returns after winter repairs
+
+  • The ferry was out of service for four months
+  • A new timetable starts on 1 June
+
+The harbour ferry carried its first passengers since January on Thursday morning.
+
+The crossing was closed after an inspection found damage to the hull, said Harbour Master Tom Fisher.
+
+Passengers thanked Tom Fisher and the crew at the Port Authority office.
+""",
+    "library.txt": """\
+Date: 2019-03-13 18:30
+Category: Local
+Tags: Transport
+
+Town library opens late on weekdays
+
+  • Opening hours run to 9pm from Monday to Thursday
+  • The council pays for two more staff
+
+The town library will stay open until nine in the evening on weekdays, the council said.
+
+Readers had asked for later hours in a survey last year.
+""",
+    "markets.txt": """\
+Date: 2019-03-14 08:00
+Category: Business
+Tags: Markets
+Source: Example News
+Source-URL: https://example.org/markets?id=1&ref=feed
+
+Markets rally as interest rates hold
+
+  • Shares rose in early trading
+  • Banks led the gains
+
+Shares rose in early trading after the Bank of England held rates.
+
+Banks led the gains, and the Bank of England said it would wait.
+""",
+    "hostile.txt": f"""\
+Date: 2019-03-15 18:00
+Category: Tests
+Tags: Escaping
+
+{HOSTILE_TITLE}
+
+  • A key point with </script> inside
+  • Another with <!-- and & in it
+
+The first paragraph mentions </script> in the body.
+""",
+}
+
+
+def build(root: Path, settings_file: str, **overrides) -> Path:
+    content = root / "content"
+    content.mkdir()
+    (content / SEED.name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    for name, body in STORIES.items():
+        (content / name).write_text(body, encoding="utf-8")
+    output = root / "output"
+    settings = read_settings(
+        str(ROOT / settings_file),
+        override={"PATH": str(content), "OUTPUT_PATH": str(output), **overrides},
+    )
+    Pelican(settings=settings).run()
+    return output
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("local"), "pelicanconf.py")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("published"), "publishconf.py", SITEURL=SITEURL, FEED_DOMAIN=SITEURL)
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def text(tag) -> str:
+    return " ".join(tag.get_text().replace("\u00a0", " ").split())
+
+
+def story_pages(output: Path) -> dict[str, Path]:
+    """Title → page, for every story page of a build."""
+    pages = {}
+    for path in sorted(output.glob("[0-9][0-9][0-9][0-9]/*/*.html")):
+        h1 = soup(path).select_one("article.story h1")
+        pages[text(h1)] = path
+    return pages
+
+
+def url_of(output: Path, path: Path) -> str:
+    return f"{SITEURL}/{path.relative_to(output).as_posix()}"
+
+
+# --- feeds --------------------------------------------------------------------------------------
+
+FEED_KINDS = ["atom.xml", "rss.xml"]
+
+
+@pytest.mark.parametrize("kind", FEED_KINDS)
+def test_every_feed_parses_with_unique_absolute_ids_links_and_dates(published, kind):
+    pages = story_pages(published)
+    urls = {url_of(published, p) for p in pages.values()}
+    feeds = sorted((published / "feeds").glob(f"*.{kind}"))
+    assert {f.name for f in feeds} == {f"{n}.{kind}" for n in ("all", "business", "local", "tests", "world")}
+    for feed in feeds:
+        parsed = feedparser.parse(feed.read_bytes())
+        assert parsed.bozo is False, (feed.name, parsed.get("bozo_exception"))
+        entries = parsed.entries
+        assert entries, feed.name
+        ids = [e.id for e in entries]
+        assert len(set(ids)) == len(ids), feed.name
+        for entry in entries:
+            assert entry.link in urls, (feed.name, entry.link)
+            assert entry.id.startswith(("tag:news.example.org,", SITEURL)), entry.id
+            assert entry.published_parsed is not None, (feed.name, entry.title)
+            assert entry.title in pages, (feed.name, entry.title)
+
+
+def test_all_feeds_list_every_story_and_category_feeds_only_their_own(published):
+    atom = feedparser.parse((published / "feeds" / "all.atom.xml").read_bytes())
+    assert {e.title for e in atom.entries} == set(story_pages(published))
+    local = feedparser.parse((published / "feeds" / "local.rss.xml").read_bytes())
+    assert [e.title for e in local.entries] == [
+        "Harbour ferry returns after winter repairs",
+        "Town library opens late on weekdays",
+    ]
+
+
+def test_atom_entry_has_key_points_as_summary_and_story_as_content(published):
+    atom = feedparser.parse((published / "feeds" / "all.atom.xml").read_bytes())
+    (seed,) = [e for e in atom.entries if e.title == SEED_TITLE]
+    assert [text(li) for li in BeautifulSoup(seed.summary, "html.parser").find_all("li")] == SEED_POINTS
+    body = BeautifulSoup(seed.content[0].value, "html.parser")
+    assert "UK police are stepping up patrols around mosques" in text(body)
+    assert seed.published.startswith("2019-03-15T13:30:00")
+    assert seed.updated.startswith("2019-03-15T13:30:00")
+    tags = {t.term for t in seed.tags}
+    assert {"World", "Police", "Mosques", "New Zealand", "Sadiq Khan"} <= tags
+
+
+def test_rss_item_carries_key_points_and_the_hostile_title_as_text(published):
+    rss = feedparser.parse((published / "feeds" / "all.rss.xml").read_bytes())
+    (seed,) = [e for e in rss.entries if e.title == SEED_TITLE]
+    assert [text(li) for li in BeautifulSoup(seed.summary, "html.parser").find_all("li")] == SEED_POINTS
+    assert HOSTILE_TITLE in [e.title for e in rss.entries]
+
+
+def json_feed(output: Path, name: str) -> dict:
+    return json.loads((output / "feeds" / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", ["all.json", "business.json", "local.json", "tests.json", "world.json"])
+def test_json_feed_has_the_required_fields_of_version_1_1(published, name):
+    feed = json_feed(published, name)
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert isinstance(feed["title"], str) and feed["title"]
+    assert feed["home_page_url"] == SITEURL + "/"
+    assert feed["feed_url"] == f"{SITEURL}/feeds/{name}"
+    assert isinstance(feed["items"], list) and feed["items"]
+    ids = [item["id"] for item in feed["items"]]
+    assert len(set(ids)) == len(ids)
+    for item in feed["items"]:
+        assert isinstance(item["id"], str) and item["id"].startswith(SITEURL + "/")
+        assert item["url"] == item["id"]
+        assert item["content_html"].strip()
+        assert RFC3339.match(item["date_published"]), item["date_published"]
+        assert "date_modified" not in item or RFC3339.match(item["date_modified"])
+        assert "<li>" not in item["summary"]
+        assert "&amp;" not in item["title"] + item["summary"]
+        assert all(isinstance(tag, str) for tag in item.get("tags", []))
+
+
+def test_json_feed_items_are_the_stories(published):
+    items = {item["title"]: item for item in json_feed(published, "all.json")["items"]}
+    assert set(items) == set(story_pages(published))
+    seed = items[SEED_TITLE]
+    assert seed["summary"] == ". ".join(SEED_POINTS) + "."
+    assert "UK police are stepping up patrols" in seed["content_html"]
+    assert '<span class="caps">' not in seed["content_html"]
+    assert seed["date_published"] == "2019-03-15T13:30:00+00:00"
+    assert {"Police", "Mosques", "New Zealand", "Sadiq Khan"} <= set(seed["tags"])
+    assert "authors" not in seed  # the seed has no byline
+    harbour = items["Harbour ferry returns after winter repairs"]
+    assert harbour["authors"] == [{"name": "Jane Reporter"}]
+    assert harbour["date_modified"] == "2019-03-16T12:00:00+00:00"
+    assert items["Markets rally as interest rates hold"]["external_url"] == "https://example.org/markets?id=1&ref=feed"
+    hostile = items[HOSTILE_TITLE]  # the literal text: unescaped once, never twice
+    assert "</script>" in hostile["summary"]
+    assert [item["title"] for item in json_feed(published, "business.json")["items"]] == [
+        "Markets rally as interest rates hold"
+    ]
+
+
+def test_local_build_writes_json_feeds_with_relative_urls(local):
+    feed = json_feed(local, "all.json")
+    assert "feed_url" not in feed
+    for item in feed["items"]:
+        assert (local / item["url"]).is_file(), item["url"]
+
+
+def test_every_page_links_its_feeds(published):
+    page = soup(story_pages(published)[SEED_TITLE])
+    alternates = {(link["type"], link["href"]) for link in page.select("link[rel=alternate]")}
+    assert ("application/feed+json", f"{SITEURL}/feeds/all.json") in alternates
+    assert ("application/rss+xml", f"{SITEURL}/feeds/world.rss.xml") in alternates
+    assert ("application/feed+json", f"{SITEURL}/feeds/world.json") in alternates
+
+
+# --- sharing: OpenGraph, Twitter card, JSON-LD ------------------------------------------------
+
+
+def meta(page: BeautifulSoup, key: str) -> str | None:
+    tag = page.find("meta", attrs={"property": key}) or page.find("meta", attrs={"name": key})
+    return tag["content"] if tag else None
+
+
+def json_ld(page: BeautifulSoup) -> dict:
+    (block,) = page.find_all("script")
+    assert block["type"] == "application/ld+json"
+    return json.loads(block.string)
+
+
+def test_story_page_has_canonical_opengraph_and_twitter_card(published):
+    path = story_pages(published)[SEED_TITLE]
+    page = soup(path)
+    url = url_of(published, path)
+    assert page.find("link", rel="canonical")["href"] == url
+    assert meta(page, "og:url") == url
+    assert meta(page, "og:type") == "article"
+    assert meta(page, "og:title") == SEED_TITLE
+    assert meta(page, "og:site_name") == "Broadsheet"
+    assert meta(page, "og:description") == ". ".join(SEED_POINTS) + "."
+    assert meta(page, "article:published_time") == "2019-03-15T13:30:00+00:00"
+    assert meta(page, "twitter:card") == "summary"
+
+
+def test_story_page_has_news_article_json_ld(published):
+    pages = story_pages(published)
+    data = json_ld(soup(pages[SEED_TITLE]))
+    assert data["@context"] == "https://schema.org" and data["@type"] == "NewsArticle"
+    assert data["headline"] == SEED_TITLE
+    assert data["url"] == url_of(published, pages[SEED_TITLE])
+    assert data["datePublished"] == "2019-03-15T13:30:00+00:00"
+    assert RFC3339.match(data["dateModified"])
+    assert data["publisher"] == {"@type": "Organization", "name": "Broadsheet", "url": SITEURL + "/"}
+    assert data["articleSection"] == "World"
+    assert {"Police", "Mosques", "New Zealand"} <= set(data["keywords"])
+    assert data["description"] == ". ".join(SEED_POINTS) + "."
+    assert "author" not in data
+    harbour = json_ld(soup(pages["Harbour ferry returns after winter repairs"]))
+    assert harbour["author"] == [{"@type": "Person", "name": "Jane Reporter"}]
+    assert harbour["dateModified"] == "2019-03-16T12:00:00+00:00"
+
+
+def test_json_ld_cannot_be_closed_by_story_text(published):
+    path = story_pages(published)[HOSTILE_TITLE]
+    raw = path.read_text(encoding="utf-8")
+    assert raw.lower().count("<script") == 1 and raw.lower().count("</script") == 1
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', raw, re.S).group(1)
+    assert not set("<>&") & set(block)
+    data = json.loads(block)
+    assert data["headline"] == HOSTILE_TITLE
+    assert "</script>" in data["description"]
+    page = soup(path)
+    assert meta(page, "og:title") == HOSTILE_TITLE
+
+
+def test_local_build_has_no_canonical_og_url_or_json_ld(local):
+    """Relative links are no canonical URL; JSON-LD and og:url need absolute ones."""
+    page = soup(story_pages(local)[SEED_TITLE])
+    assert page.find("link", rel="canonical") is None
+    assert meta(page, "og:url") is None
+    assert page.find("script") is None
+    assert meta(page, "og:title") == SEED_TITLE
+
+
+# --- sitemap, news sitemap, robots.txt, favicon -----------------------------------------------
+
+
+def sitemap_urls(output: Path, name: str) -> list[ET.Element]:
+    return list(ET.parse(output / name).getroot().iter(f"{SM}url"))
+
+
+def test_sitemap_lists_every_story_listing_and_tag_page(published):
+    entries = {u.findtext(f"{SM}loc"): u.findtext(f"{SM}lastmod") for u in sitemap_urls(published, "sitemap.xml")}
+    pages = story_pages(published)
+    expected = {url_of(published, p) for p in pages.values()}
+    expected |= {url_of(published, p) for p in (published / "category").glob("*.html")}
+    expected |= {url_of(published, p) for p in (published / "tag").glob("*.html")}
+    expected |= {f"{SITEURL}/", f"{SITEURL}/archives.html", f"{SITEURL}/tags.html", f"{SITEURL}/categories.html"}
+    assert expected <= set(entries)
+    for loc, lastmod in entries.items():
+        assert loc.startswith(SITEURL + "/")
+        target = published / (loc.removeprefix(SITEURL + "/") or "index.html")
+        assert target.is_file(), loc
+        assert RFC3339.match(lastmod), (loc, lastmod)
+    assert entries[url_of(published, pages["Harbour ferry returns after winter repairs"])] == "2019-03-16T12:00:00+00:00"
+    assert entries[f"{SITEURL}/category/world.html"] == "2019-03-15T13:30:00+00:00"
+    assert list(entries) == sorted(entries)
+
+
+def test_news_sitemap_has_the_last_two_days_before_the_newest_story(published):
+    root = ET.parse(published / "news-sitemap.xml").getroot()
+    assert root.tag == f"{SM}urlset"
+    titles = [u.findtext(f"{NEWS}news/{NEWS}title") for u in root.iter(f"{SM}url")]
+    # newest 2019-03-16 09:00: the window starts 2019-03-14 09:00 (markets at 08:00 is out)
+    assert titles == ["Harbour ferry returns after winter repairs", HOSTILE_TITLE, SEED_TITLE]
+    for url in root.iter(f"{SM}url"):
+        assert url.findtext(f"{SM}loc").startswith(SITEURL + "/")
+        assert url.findtext(f"{NEWS}news/{NEWS}publication/{NEWS}name") == "Broadsheet"
+        assert url.findtext(f"{NEWS}news/{NEWS}publication/{NEWS}language") == "en"
+        assert RFC3339.match(url.findtext(f"{NEWS}news/{NEWS}publication_date"))
+
+
+def test_news_window_follows_the_newest_story_and_stops_at_a_thousand():
+    newest = datetime(2020, 1, 10, 12, tzinfo=timezone.utc)
+    stories = [SimpleNamespace(date=newest - timedelta(minutes=2 * i), url=f"s{i}.html") for i in range(1500)]
+    stories.append(SimpleNamespace(date=newest - timedelta(days=2, seconds=1), url="old.html"))
+    chosen = news_stories(stories)
+    assert len(chosen) == 1000
+    assert chosen[0].url == "s0.html" and "old.html" not in {s.url for s in chosen}
+    edge = [SimpleNamespace(date=newest, url="a.html"), SimpleNamespace(date=newest - timedelta(days=2), url="b.html")]
+    assert [s.url for s in news_stories(edge)] == ["a.html", "b.html"]
+    assert news_stories([]) == []
+
+
+def test_robots_txt_points_to_the_sitemap(published, local):
+    assert (published / "robots.txt").read_text(encoding="utf-8") == (
+        f"User-agent: *\nAllow: /\n\nSitemap: {SITEURL}/sitemap.xml\n"
+    )
+    assert "Sitemap: sitemap.xml\n" in (local / "robots.txt").read_text(encoding="utf-8")
+    assert (local / "sitemap.xml").is_file() and (local / "news-sitemap.xml").is_file()
+
+
+def test_every_page_has_a_favicon_that_exists(local):
+    for path in sorted(local.rglob("*.html")):
+        icon = soup(path).find("link", rel="icon")
+        assert icon is not None and icon["type"] == "image/svg+xml", path
+        target = (path.parent / icon["href"]).resolve()
+        assert target.is_file(), (path, icon["href"])
+        assert ET.parse(target).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    assert (local / "404.html").is_file()
+
+
+def test_site_files_are_the_same_in_two_builds(tmp_path, local):
+    again = build(tmp_path, "pelicanconf.py")
+    for name in ("sitemap.xml", "news-sitemap.xml", "robots.txt", "feeds/all.json", "feeds/local.json"):
+        assert (again / name).read_bytes() == (local / name).read_bytes(), name
+
+
+# --- related stories ----------------------------------------------------------------------------
+
+
+def fake(url: str, day: int, tags: list[str], category: str = "News") -> SimpleNamespace:
+    return SimpleNamespace(url=url, date=datetime(2020, 1, 1) + timedelta(days=day), tags=tags, category=category)
+
+
+def test_related_prefers_shared_tags_then_the_same_category():
+    story = fake("story", 10, ["a", "b"], "World")
+    both = fake("both", 1, ["a", "b"], "Sport")
+    one_near = fake("one-near", 9, ["b"], "Sport")
+    one_far = fake("one-far", 2, ["a"], "Sport")
+    same_section = fake("section", 11, [], "World")
+    unrelated = fake("unrelated", 10, ["z"], "Sport")
+    stories = [story, both, one_near, one_far, same_section, unrelated]
+    related = find_related(stories)
+    assert [o.url for o in related[id(story)]] == ["both", "one-near", "one-far"]
+    assert [o.url for o in related[id(same_section)]] == ["story"]
+    # no shared tag: the same section, nearest in time first
+    assert [o.url for o in related[id(unrelated)]] == ["one-near", "one-far", "both"]
+    assert [o.url for o in find_related(stories, max_related=4)[id(story)]] == ["both", "one-near", "one-far", "section"]
+
+
+def test_related_stays_linear_when_every_story_shares_a_tag():
+    def timed(n: int):
+        stories = [fake(f"s{i:05}", i % 365, ["Common", f"t{i % 50}"], f"c{i % 7}") for i in range(n)]
+        start = time.perf_counter()
+        related = find_related(stories)
+        return time.perf_counter() - start, stories, related
+
+    small, _, _ = timed(1_000)
+    large, stories, related = timed(8_000)
+    assert large < 8 * 2 * small + 0.5, (small, large)  # 8x the stories: ~8x the time, not 64x
+    first = related[id(stories[0])]
+    assert len(first) == 3 and stories[0] not in first
+    assert all("t0" in o.tags for o in first)  # two shared tags beat one
+
+
+def test_story_page_lists_related_stories(local):
+    pages = story_pages(local)
+    page = soup(pages[SEED_TITLE])
+    links = page.select("section.related li a")
+    assert [text(a) for a in links] == ["Harbour ferry returns after winter repairs"]  # shares the Police tag
+    library = soup(pages["Town library opens late on weekdays"])
+    assert [text(a) for a in library.select("section.related li a")] == ["Harbour ferry returns after winter repairs"]
+    for a in links:
+        assert (pages[SEED_TITLE].parent / a["href"]).resolve() == pages[text(a)].resolve()
+
+
+# --- tags that find themselves ------------------------------------------------------------------
+
+
+def seed_parts() -> tuple[str, list[str], str]:
+    from news_reader import render
+    from news_reader.entities import html_to_text
+    from news_reader.parse import parse_story
+
+    story = parse_story(SEED.read_text(encoding="utf-8"), str(SEED))
+    return story.title, list(story.bullets), html_to_text(render.render_body(story))
+
+
+def test_seed_story_names_people_places_and_organisations():
+    title, points, body = seed_parts()
+    names = find_entities(title, points, body, max_tags=10)
+    assert {"Sadiq Khan", "Christchurch", "East London Mosque", "London", "New Zealand", "UK"} <= set(names)
+    for not_a_name in ("Muslims", "Friday", "Khan", "Officers", "Mayor", "He", "British", "Islamic"):
+        assert not_a_name not in names
+    assert len(find_entities(title, points, body)) == 5
+    assert "New Zealand" not in find_entities(title, points, body, exclude={"new zealand"})
+
+
+def test_a_name_needs_two_mentions_or_a_place_in_title_or_key_points():
+    once = "The plan was backed by Maria Lopez at the meeting."
+    twice = once + "\n\nLater the town heard from Maria Lopez again."
+    assert find_entities("Plan backed", [], once) == []
+    assert find_entities("Plan backed", [], twice) == ["Maria Lopez"]
+    assert find_entities("Plan backed", ["Support from Maria Lopez"], once) == ["Maria Lopez"]
+    assert find_entities("Plan backed", [], twice, min_count=3) == []
+
+
+def test_capitals_that_are_not_names_are_not_tags():
+    body = (
+        "Yesterday the council met. Officers said it went well. Officers agreed.\n\n"
+        "On Monday in March the vote was held. On Monday in March the vote was held again.\n\n"
+        "Every Word Of This Line Is Capitalised Like A Headline In Title Case Somewhere.\n\n"
+        "Every Word Of This Line Is Capitalised Like A Headline In Title Case Somewhere."
+    )
+    assert find_entities("Council meets", [], body) == []
+
+
+def test_titles_are_taken_off_and_the_surname_counts_for_the_full_name():
+    body = (
+        "Home Secretary Sajid Javid will hold talks with police chiefs.\n\n"
+        "Mr Javid said more patrols were planned, and a Bank of England report agreed."
+    )
+    names = find_entities("Talks on security", [], body)
+    assert names[0] == "Sajid Javid"
+    assert "Javid" not in names and "Home Secretary" not in " ".join(names)
+
+
+def test_at_most_max_tags_and_deterministic_order():
+    body = "\n\n".join(f"Visitors came from {town} and {town} again." for town in
+                       ["Leeds", "York", "Hull", "Bath", "Wells", "Ely", "Ripon"])
+    names = find_entities("Visitors", [], body)
+    assert len(names) == 5 and names == sorted(names)
+    assert find_entities("Visitors", [], body, max_tags=0) == []
+
+
+def test_a_huge_body_is_read_only_up_to_its_cap():
+    body = "Words about Anna Berg in town. " * 400_000  # 12 MB
+    start = time.perf_counter()
+    assert find_entities("A long story", [], body) == ["Anna Berg"]
+    assert time.perf_counter() - start < 5
+
+
+def test_built_story_shows_found_tags_apart_and_tag_pages_connect_stories(local):
+    pages = story_pages(local)
+    page = soup(pages[SEED_TITLE])
+    assert [text(a) for a in page.select(".tags a[rel=tag]")] == ["Police", "Mosques", "New Zealand"]
+    found = [text(a) for a in page.select(".topics a")]
+    assert "Sadiq Khan" in found and len(found) <= 5
+    for a in page.select(".topics a"):
+        assert (pages[SEED_TITLE].parent / a["href"]).resolve().is_file()
+    markets = soup(pages["Markets rally as interest rates hold"])
+    assert "Bank of England" in [text(a) for a in markets.select(".topics a")]
+    tag_page = soup(local / "tag" / "sadiq-khan.html")
+    assert SEED_TITLE in [text(h) for h in tag_page.select(".story-title")]
+
+
+def test_tag_index_is_sorted_by_use(local):
+    rows = soup(local / "tags.html").select("main ul.index-list li")
+    counts = [int(text(li.select_one(".count")).split()[0]) for li in rows]
+    names = [text(li.a) for li in rows]
+    assert counts == sorted(counts, reverse=True)
+    assert names[:2] == ["Police", "Transport"]  # two stories each, then by name
+    assert "Sadiq Khan" in names
