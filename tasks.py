@@ -323,10 +323,10 @@ def build_with_search(settings_file, content=None, output=None, strict=False):
     if command is None:
         sys.stderr.write("warning: Pagefind is not installed (pip install -r requirements.txt): "
                          "the site is built without search\n")
+    site = os.path.abspath(output or CONFIG["deploy_path"])
     pelican_run(settings_file, content, output, strict=strict,
-                extra_settings={"BROADSHEET_SEARCH": True} if command else None)
-    if command:
-        index_search(command, os.path.abspath(output or CONFIG["deploy_path"]))
+                extra_settings={"BROADSHEET_SEARCH": True} if command else None,
+                after=(lambda: index_search(command, site)) if command else None)
 
 
 def index_search(command, site):
@@ -386,8 +386,8 @@ def deploy_gh_pages(site, push=False):
     print("Published to the gh-pages branch" + (" and pushed it to origin" if push else " (push it with --push)"))
 
 
-def pelican_run(settings_file, content=None, output=None, strict=False, extra_settings=None):
-    """Run Pelican in-process and print the build's account of every story file.
+def pelican_run(settings_file, content=None, output=None, strict=False, extra_settings=None, after=None):
+    """Run Pelican in-process, then `after()` (the search index), and print the build's account of every story file.
 
     Exits non-zero when a story could not be published (after the rest of the site is
     written), and with `strict` also when anything was warned about.
@@ -418,6 +418,8 @@ def pelican_run(settings_file, content=None, output=None, strict=False, extra_se
     finally:
         for logger in watched:
             logger.removeHandler(counter)
+    if after is not None:
+        after()  # before the summary, which stays the last line
     report = _build_report()
     print(report.summary())
     for path in report.drafts:
