@@ -340,3 +340,16 @@ def test_indented_highlights_and_a_byline_glued_to_its_timestamp():
     assert story.byline == "JANE DOE FOR MAILONLINE"
     assert story.published.isoformat() == "2019-05-28T09:14:00"
     assert len(story.paragraphs) == 2
+
+
+def test_header_names_that_make_no_web_address_are_warned_about_with_their_line():
+    story = parse_story(
+        "Date: 2020-01-01\nCategory: !!!\nTags: <b>, Flood, ***\n\nTitle here\n\nA sentence of the story.", path="h.txt"
+    )
+    assert "category" not in story.header
+    assert story.header["tags"] == "Flood"
+    assert story.warnings[:3] == (
+        "h.txt:2: Category '!!!' has no letter or digit to make a web address of; ignored",
+        "h.txt:3: Tags '<b>' has no letter or digit to make a web address of; ignored",
+        "h.txt:3: Tags '***' has no letter or digit to make a web address of; ignored",
+    )

@@ -10,7 +10,7 @@ read the output with BeautifulSoup and xml.etree, the build's account in
 Also here: a second build of the same content (byte-identical output), the 1 MB single line and
 the 10 MB story (each in a test of its own), hypothesis properties of decode, parse and render,
 and small builds of their own for header values and file names that turned up bugs (a `Slug:`
-header, categories and tags with no letter or digit, a `.TXT` extension; marked xfail).
+header, categories and tags with no letter or digit, a `.TXT` extension).
 """
 
 from __future__ import annotations
@@ -711,14 +711,6 @@ def test_backslash_escapes_are_not_lost():
 # --- header values with no letters or digits ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="a Category or Tags value with no letter or digit (`!!!`, `<b>`, `***`) slugifies to '' "
-    "(reader.py passes header category/tags to Pelican unchecked): every such name shares the one "
-    "URL category/.html or tag/.html (a dot file, hidden by many web servers), distinct names merge "
-    "(Category `!!!` is listed as `???`), and the only warning is Pelican's 'Unable to generate "
-    "valid slug', which names no file or line",
-    strict=True,
-)
 def test_symbol_only_category_and_tags_keep_their_own_pages_or_are_warned_about(tmp_path):
     content = tmp_path / "content"
     content.mkdir()
@@ -749,14 +741,6 @@ def test_symbol_only_category_and_tags_keep_their_own_pages_or_are_warned_about(
 # --- the Slug header ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="reader.py takes a `Slug:` header value as written (no slugify, no check) and the theme "
-    "writes article.url into href unescaped: `Slug: x\" onmouseover=\"alert(1)` gives "
-    "<a href=\"./2020/02/x\" onmouseover=\"alert(1).html\"> on the home, archive and category pages "
-    "(an event attribute from story input; only the CSP stops it running) and a file named "
-    "'x\" onmouseover=\"alert(1).html'; `Slug: <script>...` makes a file name with <, > and quotes",
-    strict=True,
-)
 def test_slug_header_cannot_inject_markup_or_odd_file_names(tmp_path):
     content = tmp_path / "content"
     content.mkdir()
@@ -785,12 +769,6 @@ def test_slug_header_cannot_inject_markup_or_odd_file_names(tmp_path):
 # --- file names ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="a story saved as STORY.TXT (upper-case extension, as Windows tools write it) is passed "
-    "over in silence: the reader registers the extension 'txt' only and Pelican matches extensions "
-    "case-sensitively, so the file is neither published nor in LAST_REPORT nor named in any warning",
-    strict=True,
-)
 def test_upper_case_txt_extension_is_published_or_reported(tmp_path):
     content = tmp_path / "content"
     content.mkdir()

@@ -14,7 +14,8 @@ from .sitemap import write_site_files
 
 
 def add_reader(readers):
-    readers.reader_classes["txt"] = StoryReader
+    for extension in StoryReader.file_extensions:
+        readers.reader_classes[extension] = StoryReader
 
 
 def register():

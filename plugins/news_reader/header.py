@@ -70,8 +70,26 @@ def split_header(lines: list[str], path: str) -> tuple[dict[str, str], int, list
         if key == "source-url" and not re.match(r"^https?://\S+$", value):
             warnings.append(f"{path}:{number}: Source-URL '{value}' is not a web address (http:// or https://); ignored")
             continue
+        if key in ("category", "tags", "slug"):
+            value = _named_values(key, value, path, number, warnings)
+            if not value:
+                continue
         header[key] = value
     return header, len(block) + 1, warnings
+
+
+def _named_values(key: str, value: str, path: str, line: int, warnings: list[str]) -> str:
+    """Category, tags and slug name pages: a name with no letter or digit makes no URL, so it is
+    left out with a warning (a category falls back to the story's folder)."""
+    names = [v.strip() for v in value.split(",")] if key == "tags" else [value.strip()]
+    # as Pelican's slugify does, markup is stripped before the letters and digits are kept
+    kept = [name for name in names if re.search(r"[^\W_]", re.sub(r"<[^>]*>", "", name))]
+    for name in names:
+        if name not in kept:
+            warnings.append(
+                f"{path}:{line}: {key.title()} '{name}' has no letter or digit to make a web address of; ignored"
+            )
+    return ", ".join(kept)
 
 
 def _check_value(key: str, value: str, path: str, line: int) -> None:

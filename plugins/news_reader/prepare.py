@@ -65,7 +65,7 @@ def prepare_all(generator) -> None:
     _PREPARED.clear()
     settings = generator.settings
     files = sorted(
-        generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"], extensions=("txt",))
+        generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"], extensions=("txt", "TXT"))
     )
     minimum = settings.get("BROADSHEET_PARALLEL_MIN_STORIES", PARALLEL_MIN_STORIES_DEFAULT)
     workers = os.cpu_count() or 1

@@ -25,7 +25,7 @@ class StoryReader(BaseReader):
     """Reads plain-text news stories (`.txt`)."""
 
     enabled = True
-    file_extensions = ["txt"]
+    file_extensions = ["txt", "TXT"]
 
     def read(self, filename):
         display = os.path.relpath(filename, self.settings.get("PATH", "."))
@@ -60,11 +60,11 @@ class StoryReader(BaseReader):
         source_url = header.get("source-url") or story.source_url
         if source_url:
             meta["source_url"] = source_url
-        for key in ("category", "tags", "slug", "status", "modified"):
+        for key in ("category", "tags", "status", "modified"):
             if key in header:
                 meta[key] = self.process_metadata(key, header[key])
-        if "slug" not in header:
-            meta["slug"] = self._slug(story.title)
+        # a Slug: header is slugified too, so it cannot carry quotes, markup or odd file names
+        meta["slug"] = self._slug(header.get("slug") or story.title)
         if "note" in header:
             meta["note"] = render.plain(header["note"])
         meta["featured"] = header.get("featured", "").strip().lower() in ("yes", "true", "1")
