@@ -353,3 +353,8 @@ def test_header_names_that_make_no_web_address_are_warned_about_with_their_line(
         "h.txt:3: Tags '<b>' has no letter or digit to make a web address of; ignored",
         "h.txt:3: Tags '***' has no letter or digit to make a web address of; ignored",
     )
+
+
+def test_a_date_out_of_range_is_an_error_naming_the_line():
+    with pytest.raises(StoryError, match=r"^d.txt:1: Date: '0001-01-01' is out of range; a year from 1900 to 2999$"):
+        parse_story("Date: 0001-01-01\n\nTitle here\n\nA sentence of the story.", path="d.txt")

@@ -24,6 +24,8 @@ KNOWN_KEYS = {
     "note": "the curator's note, shown as 'Why it matters'",
 }
 STATUSES = ("published", "draft", "hidden")
+#: Years a story's date may have (feeds cannot write times before local time zones existed).
+YEARS = (1900, 2999)
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*?)\s*$")
@@ -96,9 +98,13 @@ def _check_value(key: str, value: str, path: str, line: int) -> None:
     """Raise a StoryError naming the line for a header value that cannot be used."""
     if key == "title" and not value:
         raise StoryError(path, line, "empty Title: header; write the title after 'Title:' or remove the line")
-    if key in ("date", "modified") and parse_date(value) is None:
-        raise StoryError(
-            path, line, f"{key.title()}: '{value}' is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM"
-        )
+    if key in ("date", "modified"):
+        date = parse_date(value)
+        if date is None:
+            raise StoryError(
+                path, line, f"{key.title()}: '{value}' is not a date; write it as YYYY-MM-DD or YYYY-MM-DD HH:MM"
+            )
+        if not YEARS[0] <= date.year <= YEARS[1]:
+            raise StoryError(path, line, f"{key.title()}: '{value}' is out of range; a year from {YEARS[0]} to {YEARS[1]}")
     if key == "status" and value.lower() not in STATUSES:
         raise StoryError(path, line, f"Status: '{value}' is unknown; use one of {', '.join(STATUSES)}")
