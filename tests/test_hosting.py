@@ -330,6 +330,31 @@ def test_search_finds_a_story_from_a_sub_path(browser, served):
         context.close()
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@needs_chromium
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_page_with_results_passes_axe(browser, served, scheme):
+    if not AXE.is_file():
+        pytest.skip(f"!!! {AXE.relative_to(ROOT)} not found: run `npm ci` (axe-core)")
+    prefix, _, _ = served
+    context = browser.new_context(viewport={"width": 375, "height": 800}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.emulate_media(color_scheme=scheme)
+        page.goto(prefix + "search.html?q=harbour")
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+        assert page.locator("label[for=search-input]").is_visible()
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        assert not result["violations"], [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]]
+        assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+    finally:
+        context.close()
+
+
 @needs_chromium
 def test_search_page_opened_from_disk_says_to_serve_it(browser, built):
     output, _ = built

@@ -39,6 +39,15 @@
       showImages: false,
       showSubResults: false
     });
+    var input = ui.querySelector("input");
+    if (input) {  // a visible label for Pagefind's field (it has only a title)
+      input.id = "search-input";
+      var label = document.createElement("label");
+      label.htmlFor = "search-input";
+      label.className = "search-label";
+      label.textContent = "Words to look for in the stories";
+      box.insertBefore(label, ui);
+    }
     say("");
     status.hidden = true;
     var query = new URLSearchParams(location.search).get("q");
