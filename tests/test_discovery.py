@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import feedparser
 import pytest
@@ -262,12 +263,18 @@ def test_local_build_writes_json_feeds_with_relative_urls(local):
         assert (local / item["url"]).is_file(), item["url"]
 
 
-def test_every_page_links_its_feeds(published):
-    page = soup(story_pages(published)[SEED_TITLE])
-    alternates = {(link["type"], link["href"]) for link in page.select("link[rel=alternate]")}
-    assert ("application/feed+json", f"{SITEURL}/feeds/all.json") in alternates
-    assert ("application/rss+xml", f"{SITEURL}/feeds/world.rss.xml") in alternates
-    assert ("application/feed+json", f"{SITEURL}/feeds/world.json") in alternates
+def alternates(page: BeautifulSoup) -> set[tuple[str, str]]:
+    return {(link["type"], link["href"]) for link in page.select("link[rel=alternate]")}
+
+
+def test_every_page_links_the_site_feeds_and_a_section_page_its_own(published):
+    for path in sorted(published.rglob("*.html")):
+        assert ("application/feed+json", f"{SITEURL}/feeds/all.json") in alternates(soup(path)), path
+    section = alternates(soup(published / "category" / "world.html"))
+    for kind, name in [("atom+xml", "world.atom.xml"), ("rss+xml", "world.rss.xml"), ("feed+json", "world.json")]:
+        assert (f"application/{kind}", f"{SITEURL}/feeds/{name}") in section
+    for kind, href in alternates(soup(story_pages(published)[SEED_TITLE])):
+        assert (published / href.removeprefix(SITEURL + "/")).is_file(), href
 
 
 # --- sharing: OpenGraph, Twitter card, JSON-LD ------------------------------------------------
@@ -396,13 +403,20 @@ def test_robots_txt_points_to_the_sitemap(published, local):
     assert (local / "sitemap.xml").is_file() and (local / "news-sitemap.xml").is_file()
 
 
-def test_every_page_has_a_favicon_that_exists(local):
+def test_every_page_has_the_favicon_inline_and_the_file_is_there(local, published):
+    """The icon is the theme's favicon.svg as a data: URL (no request beyond the HTML and CSS);
+    the file itself is published too, for the JSON Feed's `favicon` and anyone who asks."""
+    svg = (ROOT / "theme" / "static" / "favicon.svg").read_text(encoding="utf-8").strip()
+    assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
     for path in sorted(local.rglob("*.html")):
         icon = soup(path).find("link", rel="icon")
         assert icon is not None and icon["type"] == "image/svg+xml", path
-        target = (path.parent / icon["href"]).resolve()
-        assert target.is_file(), (path, icon["href"])
-        assert ET.parse(target).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+        prefix = "data:image/svg+xml,"
+        assert icon["href"].startswith(prefix), path
+        assert unquote(icon["href"].removeprefix(prefix)) == svg.replace('"', "'"), path
+    assert (local / "theme" / "favicon.svg").read_text(encoding="utf-8").strip() == svg
+    assert json_feed(published, "all.json")["favicon"] == f"{SITEURL}/theme/favicon.svg"
+    assert (published / "theme" / "favicon.svg").is_file()
     assert (local / "404.html").is_file()
 
 

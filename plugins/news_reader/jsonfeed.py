@@ -69,6 +69,7 @@ def feed_document(articles, settings, path: str, title: str | None = None) -> di
     if base.startswith(("http://", "https://")):
         document["home_page_url"] = f"{base}/"
         document["feed_url"] = f"{base}/{path}"
+        document["favicon"] = f"{base}/{settings.get('THEME_STATIC_DIR', 'theme')}/favicon.svg"
     if settings.get("SITESUBTITLE"):
         document["description"] = settings["SITESUBTITLE"]
     document["language"] = settings.get("DEFAULT_LANG", "en")

@@ -59,7 +59,6 @@ def news_article(article, settings) -> dict:
         "@type": "NewsArticle",
         "headline": plain_text(article.title),
         "url": url,
-        "mainEntityOfPage": url,
         "datePublished": article.date.isoformat(),
         "dateModified": modified.isoformat(),
         "description": key_points_text(article),
