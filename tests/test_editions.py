@@ -140,6 +140,7 @@ def test_home_stories_keep_key_points_and_read_links(site):
     first = site.soup("index.html").select_one("main article.story-summary")
     assert [text(li) for li in first.select(".points li")] == [
         f"The first key point of {EARLY_FEATURED.lower()}", "A second point about it"]
+    assert text(first.select_one(".meta time")) == "16 March 2019, 07:00"
     link = first.select_one(".more a")
     assert EARLY_FEATURED in text(link)
     page = site.follow("index.html", link["href"])
