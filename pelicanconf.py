@@ -67,6 +67,14 @@ AUTHOR_FEED_RSS = None
 RSS_FEED_SUMMARY_ONLY = True
 FEED_MAX_ITEMS = 50
 
+# Discovery (plugins/news_reader/): tags found in the text per story (entities.py; 0 turns them
+# off), related stories per story (related.py), the Google News sitemap's window counted back
+# from the newest story and its length (sitemap.py).
+BROADSHEET_AUTO_TAGS = 5
+BROADSHEET_RELATED = 3
+BROADSHEET_NEWS_DAYS = 2
+BROADSHEET_NEWS_MAX_URLS = 1000
+
 # Thresholds of the story parser; keys as in plugins/news_reader/rules.py, e.g. {"TITLE_MAX_WORDS": 24}.
 BROADSHEET_PARSER = {}
 

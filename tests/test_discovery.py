@@ -562,3 +562,34 @@ def test_tag_index_is_sorted_by_use(local):
     assert counts == sorted(counts, reverse=True)
     assert names[:2] == ["Police", "Transport"]  # two stories each, then by name
     assert "Sadiq Khan" in names
+
+
+def test_auto_tags_can_be_turned_off(tmp_path):
+    output = build(tmp_path, "pelicanconf.py", BROADSHEET_AUTO_TAGS=0)
+    page = soup(story_pages(output)[SEED_TITLE])
+    assert page.select(".topics") == []
+    assert not (output / "tag" / "sadiq-khan.html").exists()
+
+
+# --- the published pages are valid HTML (JSON-LD and meta tags included) ------------------------
+
+
+def test_published_pages_pass_the_nu_html_checker(published):
+    """tests/test_browser.py checks a local build; only a published one has JSON-LD and og:url."""
+    import os
+    import shutil
+    import subprocess
+
+    java = shutil.which("java")
+    vnu = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    if not java or not vnu.is_file():
+        message = "!!! java or node_modules/vnu-jar missing: published pages not checked (`npm ci`)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    result = subprocess.run(
+        [java, "-jar", str(vnu), "--skip-non-html", "--errors-only", str(published)],
+        capture_output=True, text=True, timeout=600,
+    )
+    report = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0 and "error:" not in report.lower(), report
