@@ -526,6 +526,18 @@ def test_titles_are_taken_off_and_the_surname_counts_for_the_full_name():
     assert "Javid" not in names and "Home Secretary" not in " ".join(names)
 
 
+def test_a_lone_surname_is_the_full_name_and_commas_and_possessives_end_names():
+    body = (
+        "Steve Bruce has signed a new contract. Bruce said he was happy. Bruce smiled.\n\n"
+        "He studied at St Edmund Hall, Oxford and wrote Monty Python’s Flying Circus.\n\n"
+        "Oxford remembers him, and so does Monty Python’s audience."
+    )
+    names = find_entities("Contract signed", [], body)
+    assert "Steve Bruce" in names and "Bruce" not in names
+    assert "Oxford" in names and "Monty Python" in names
+    assert not [n for n in names if "Hall Oxford" in n or "Python Flying" in n]
+
+
 def test_at_most_max_tags_and_deterministic_order():
     body = "\n\n".join(f"Visitors came from {town} and {town} again." for town in
                        ["Leeds", "York", "Hull", "Bath", "Wells", "Ely", "Ripon"])

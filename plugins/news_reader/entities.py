@@ -72,7 +72,7 @@ TITLES = frozenset(
     commissioner captain general colonel major lieutenant admiral king queen prince princess
     duke duchess pope archbishop bishop imam rabbi sheikh home foreign shadow deputy assistant
     former acting ambassador spokesman spokeswoman spokesperson leader director manager coach
-    dj mp mep councillor cllr
+    dj mp mep councillor cllr gov sen rep assemblyman assemblywoman congressman congresswoman
     """.split()
 )
 
@@ -95,7 +95,9 @@ DEMONYMS = frozenset(
     dutch swiss greek greeks thai
     """.split()
 )
-_DEMONYM_SUFFIXES = ("ian", "ians", "ish", "ese", "ans")
+#: Words too general to be a tag on their own (they may still be part of a name: "State of Ohio").
+GENERIC = frozenset("state government online national international internet web news city world".split())
+_DEMONYM_SUFFIXES = ("ian", "ians", "ican", "icans", "ish", "ese")
 
 #: Lowercase words allowed inside a name ("Bank of England", "Leonardo da Vinci").
 JOINERS = frozenset("of for de da del della di du van von der den la le al bin &".split())
@@ -105,7 +107,9 @@ NAME_MAX_CHARS = 60
 
 # --- reading the text ---------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[^\W\d_][\w’'&.-]*|&|[.!?;:…\n“”‘\"()\[\]—–]|’(?!\w)")
+_TOKEN = re.compile(r"[^\W\d_][\w’'&.-]*|&|[.!?;:…\n“”‘\"()\[\]—–,]|’(?!\w)")
+#: Tokens that end a run of capitalised words without starting a sentence.
+_RUN_END = frozenset(",’")
 _SENTENCE_END = frozenset(".!?;:…\n“‘\"()[]—–")
 _POSSESSIVE = re.compile(r"['’]s$")
 _TAG = re.compile(r"<[^>]*>")
@@ -138,7 +142,7 @@ def _shouting_or_title_case(line: str) -> bool:
 
 def _clean_word(word: str) -> str:
     word = word.rstrip("’'.-")
-    return _POSSESSIVE.sub("", word)
+    return _POSSESSIVE.sub("", word).replace("'", "’")
 
 
 def _runs(text: str):
@@ -151,11 +155,11 @@ def _runs(text: str):
         sentence_start = True
         for match in _TOKEN.finditer(line):
             token = match.group()
-            if len(token) == 1 and token in _SENTENCE_END or token == "’":
+            if len(token) == 1 and (token in _SENTENCE_END or token in _RUN_END):
                 if run:
                     yield run, run_start
                     run = []
-                if token != "’":
+                if token in _SENTENCE_END:
                     sentence_start = True
                 continue
             ends_sentence = token.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", token)
@@ -174,7 +178,8 @@ def _runs(text: str):
                     yield run, run_start
                     run = []
             sentence_start = False
-            if ends_sentence or token != token.rstrip("’'") and not _POSSESSIVE.search(token):
+            # a closing quote or a possessive ("Monty Python’s Flying Circus") ends the name
+            if ends_sentence or token != token.rstrip("’'") or _POSSESSIVE.search(token):
                 if run:
                     yield run, run_start
                     run = []
@@ -183,15 +188,20 @@ def _runs(text: str):
             yield run, run_start
 
 
+def _is_title_or_date(word: str) -> bool:
+    lower = word.lower()
+    # "Ex-Home Secretary", "Vice-President", "Prime-Minister"
+    return lower in TITLES or lower in CALENDAR or lower in JOINERS or lower.rsplit("-", 1)[-1] in TITLES
+
+
 def _trim(words: list[str]) -> list[str]:
-    """Take titles and calendar words off the start, joiners off both ends."""
+    """Take titles and calendar words off the start, titles and joiners off the end."""
     start = 0
-    while start < len(words) and (words[start].lower() in TITLES or words[start].lower() in CALENDAR
-                                  or words[start].lower() in JOINERS):
+    while start < len(words) and _is_title_or_date(words[start]):
         start += 1
     words = words[start:]
-    while words and words[-1].lower() in JOINERS:
-        words = words[:-1]
+    while words and (words[-1].lower() in JOINERS or words[-1].lower() in TITLES):
+        words = words[:-1]  # "State Sen." before a name
     return words
 
 
@@ -203,7 +213,10 @@ def _is_name(words: tuple[str, ...]) -> bool:
         return False
     if len(words) == 1:
         word = lowered[0]
-        if word in DEMONYMS or (word.endswith(_DEMONYM_SUFFIXES) and not words[0].isupper()):
+        if "." in word:  # initials ("J.C") and abbreviations
+            return False
+        last = word.rsplit("-", 1)[-1]  # "Cuban-Guatemalan"
+        if word in GENERIC or word in DEMONYMS or (last.endswith(_DEMONYM_SUFFIXES) and not words[0].isupper()):
             return False
         if len(word) < 2:
             return False
@@ -285,10 +298,15 @@ def find_entities(
         and " ".join(name).casefold() not in excluded
     ]
     kept = set(candidates)
+    ends: dict[str, list[tuple[str, ...]]] = {}
+    for name in kept:
+        if 2 <= len(name) <= 3:
+            for word in {name[0], name[-1]}:
+                ends.setdefault(word, []).append(name)
     for name in candidates:
-        if whole[name] >= min_count:
-            continue
-        if any(len(other) > len(name) and _contains(other, name) for other in kept):
+        if len(name) == 1 and len(ends.get(name[0], [])) == 1:
+            kept.discard(name)  # "Bruce" beside "Steve Bruce": the same person
+        elif whole[name] < min_count and any(len(o) > len(name) and _contains(o, name) for o in kept):
             kept.discard(name)
     ranked = sorted(kept, key=lambda n: (n not in prominent, -total[n], -len(n), " ".join(n)))
     return [" ".join(name) for name in ranked[:max_tags]]
