@@ -358,6 +358,8 @@ def test_sitemap_lists_every_story_listing_and_tag_page(published):
     expected = {url_of(published, p) for p in pages.values()}
     expected |= {url_of(published, p) for p in (published / "category").glob("*.html")}
     expected |= {url_of(published, p) for p in (published / "tag").glob("*.html")}
+    expected |= {url_of(published, p) for p in (published / "editions").glob("*.html")}
+    assert len(expected) > len(pages) + 10
     expected |= {f"{SITEURL}/", f"{SITEURL}/archives.html", f"{SITEURL}/tags.html", f"{SITEURL}/categories.html"}
     assert expected <= set(entries)
     for loc, lastmod in entries.items():

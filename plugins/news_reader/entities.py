@@ -7,19 +7,20 @@ is a plain, tested heuristic over the story's own text, cheap enough to run on e
    and photo credits left out), the body cut at `BODY_MAX_CHARS_DEFAULT` characters so that a
    huge story costs no more than a long one.
 2. A *name* is a run of capitalised words ("Sadiq Khan", "East London Mosque", "UK"), which
-   may hold a lowercase joining word inside ("Bank of England"). Common capitalised words
-   ("The", "He", "Mr", "Today", ...) end a run; titles at its start ("Home Secretary",
-   "Mayor", "Chief Imam") and calendar words at its start are taken off.
+   may hold a lowercase joining word inside ("Bank of England", "Office for National
+   Statistics"). Common capitalised words ("The", "He", "Mr", "Today", ...), commas, quotes and
+   a possessive ("Monty Python’s Flying Circus") end a run; titles at either end ("Home
+   Secretary", "Ex-Home Secretary", "State Sen.") and calendar words at its start are taken off.
 3. A single word at the start of a sentence is capitalised anyway: it counts only when the
-   same word is also seen capitalised inside a sentence. Lines in Title Case or ALL CAPS are
-   not read for names (every word is capitalised there).
-4. Every name is counted with its parts: "Khan" in "Sadiq Khan", "London" in "East London
-   Mosque", so that "Mr Khan" adds to "Sadiq Khan" and a title prefix glued to a name does not
-   hide it.
+   same word is also seen capitalised inside a sentence. Lines in Title Case or ALL CAPS
+   (`TITLE_CASE_MIN_WORDS`, `TITLE_CASE_SHARE`) are not read for names.
+4. Every name is counted with its parts: "London" in "East London Mosque". A lone word that
+   starts or ends exactly one longer name of two or three words is that name ("Mr Javid" after
+   "Sajid Javid", "Bruce said" after "Steve Bruce"): it counts for it and is not a tag itself.
 5. A name becomes a tag when it is seen at least `MIN_COUNT_DEFAULT` times, or once in the
-   title or key points. A shorter name inside a longer kept one ("Khan") is dropped unless it
-   also stands alone at least twice ("London"). Demonyms and faiths ("Muslims", "British",
-   "Italian") are not tags.
+   title or key points. A shorter name inside a longer kept one is dropped unless it also
+   stands alone at least twice ("London"). Peoples and faiths ("Muslims", "British",
+   "Italian"), general words alone ("State", "Online") and initials are not tags.
 6. At most `MAX_TAGS_DEFAULT` per story: names in the title or key points first, then the most
    frequent, then alphabetical (so builds are deterministic). Names the curator already gave
    as tags (or the category) are not repeated.

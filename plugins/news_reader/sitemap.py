@@ -1,7 +1,7 @@
 """Site-wide files for crawlers: sitemap.xml, a Google News sitemap and robots.txt.
 
-- `sitemap.xml`: the home page, archives, section and tag indexes, every category and tag page
-  and every story page, each with `lastmod` (a story's last change; a listing's newest story).
+- `sitemap.xml`: the home page, archives, section and tag indexes, every category, tag and
+  edition page and every story page, each with `lastmod` (a story's last change; a listing's newest story).
 - `news-sitemap.xml` (namespace http://www.google.com/schemas/sitemap-news/0.9): the stories
   of the last `NEWS_DAYS_DEFAULT` days counted back from the newest story's date, not from the
   clock, so that two builds of the same content are byte-identical; at most
@@ -61,6 +61,9 @@ def sitemap_entries(generator) -> list[tuple[str, object]]:
     tags = generator.tags.items() if isinstance(generator.tags, dict) else generator.tags
     for tag, members in tags:
         entries[tag.url] = _newest(members)
+    for edition in generator.context.get("editions") or []:  # plugins/news_reader/editions.py
+        if getattr(edition, "url", "") and getattr(edition, "articles", None):
+            entries[edition.url] = _newest(edition.articles)
     for article in stories:
         entries[article.url] = _changed(article)
     return sorted(entries.items())
