@@ -341,7 +341,8 @@ def index_search(command, site):
                     for language in json.loads(entry.read_text(encoding="utf-8"))["languages"].values())
     except (OSError, ValueError, KeyError, AttributeError):
         pages = "?"
-    print(f"Search: {pages} stories indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/")
+    noun = "story" if pages == 1 else "stories"
+    print(f"Search: {pages} {noun} indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/")
 
 
 def deploy_to(site, target):
