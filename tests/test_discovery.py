@@ -607,3 +607,17 @@ def test_published_pages_pass_the_nu_html_checker(published):
     )
     report = (result.stdout + result.stderr).strip()
     assert result.returncode == 0 and "error:" not in report.lower(), report
+
+
+def test_a_draft_gets_no_found_tags_that_would_link_nowhere(tmp_path):
+    draft = STORIES["markets.txt"].replace("Category: Business", "Category: Business\nStatus: draft")
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "markets.txt").write_text(draft, encoding="utf-8")
+    (content / "library.txt").write_text(STORIES["library.txt"], encoding="utf-8")
+    output = tmp_path / "output"
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content), "OUTPUT_PATH": str(output)})
+    Pelican(settings=settings).run()
+    (page,) = (output / "drafts").glob("*.html")
+    assert soup(page).select(".topics") == []
+    assert not (output / "tag" / "bank-of-england.html").exists()

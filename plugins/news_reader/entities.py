@@ -339,8 +339,10 @@ def tag_stories(generator) -> None:
 
     settings = generator.settings
     max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
-    stories = [*generator.articles, *generator.drafts, *generator.hidden_articles]
-    for article in stories:
+    # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
+    for article in [*generator.drafts, *generator.hidden_articles]:
+        article.auto_tags = []
+    for article in [*generator.articles, *generator.translations]:
         article.auto_tags = []
         if not max_tags:
             continue
