@@ -327,6 +327,8 @@ def build_with_search(settings_file, content=None, output=None, strict=False):
     pelican_run(settings_file, content, output, strict=strict,
                 extra_settings={"BROADSHEET_SEARCH": True} if command else None,
                 after=(lambda: index_search(command, site)) if command else None)
+    if strict and command is None:
+        raise Exit("--strict: the site was built without search (Pagefind is not installed)", code=1)
 
 
 def index_search(command, site):

@@ -301,6 +301,9 @@ def test_build_without_pagefind_warns_and_skips_search(tmp_path, content):
     assert (output / "index.html").is_file()
     assert not (output / "search.html").exists() and not (output / "pagefind").exists()
     assert 'search.html"' not in (output / "index.html").read_text(encoding="utf-8")
+    strict = invoke("build", "--strict", "--content", str(content), "--output", str(output),
+                    env={"PAGEFIND_BINARY_PATH": str(tmp_path / "no-such-pagefind")})
+    assert strict.returncode == 1 and "built without search" in strict.stderr
 
 
 # --- search in a browser (Debian's chromium, as in tests/test_browser.py) ---------------------------------
