@@ -163,6 +163,14 @@ def _runs(text: str):
                 if token in _SENTENCE_END:
                     sentence_start = True
                 continue
+            if token[0].islower():  # most words: quick path, same outcome as below
+                if run and token in JOINERS:
+                    run.append(token)
+                elif run:
+                    yield run, run_start
+                    run = []
+                sentence_start = token[-1] == "."
+                continue
             ends_sentence = token.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", token)
             word = _clean_word(token)
             if not word:
