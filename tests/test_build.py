@@ -149,10 +149,24 @@ def site(tmp_path_factory) -> Site:
     return build_site(tmp_path_factory.mktemp("site"), stories())
 
 
+SAME_DAY_TITLE = "Second story of the second of January"
+SAME_DAY = f"""\
+Date: 2020-01-02 09:00
+Category: Tests
+
+{SAME_DAY_TITLE}
+
+  • A key point of the second story
+
+The second story of the day, told in one paragraph.
+"""
+
+
 @pytest.fixture(scope="module")
 def paged_site(tmp_path_factory) -> Site:
-    """The same stories, one per listing page, so that pagination links appear."""
-    return build_site(tmp_path_factory.mktemp("paged"), stories(), DEFAULT_PAGINATION=1)
+    """The same stories and a second one on the latest day, one per listing page, so that the
+    home page (the latest edition) has two pages."""
+    return build_site(tmp_path_factory.mktemp("paged"), {**stories(), "same-day.txt": SAME_DAY}, DEFAULT_PAGINATION=1)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -291,20 +305,26 @@ def home(site) -> BeautifulSoup:
     return site.soup(site.output / "index.html")
 
 
-def test_home_lists_stories_newest_first(home):
+def test_home_is_the_latest_edition(home):
+    """The home page is the latest edition (2 January 2020); older stories are in their editions."""
     titles = [text(h) for h in home.select("main article.story-summary .story-title")]
-    assert titles == [HOSTILE_TITLE, LINKED_TITLE, SEED_TITLE]
+    assert titles == [HOSTILE_TITLE]
 
 
-def test_home_story_has_key_points_source_and_time(home):
-    seed = home.select("main article.story-summary")[2]
+@pytest.fixture(scope="module")
+def seed_edition(site) -> BeautifulSoup:
+    return site.soup(site.output / "editions" / "2019-03-15.html")
+
+
+def test_edition_story_has_key_points_source_and_time(seed_edition):
+    seed = seed_edition.select("main article.story-summary")[0]
     assert [text(li) for li in seed.select("ul > li")] == SEED_KEY_POINTS
     assert SEED_SOURCE in text(seed.select_one(".meta"))
     assert seed.find("time")["datetime"].startswith("2019-03-15T13:30")
 
 
-def test_home_read_the_story_link_names_the_story(home):
-    seed = home.select("main article.story-summary")[2]
+def test_edition_read_the_story_link_names_the_story(seed_edition):
+    seed = seed_edition.select("main article.story-summary")[0]
     link = seed.select_one(".more a")
     assert text(link).startswith("Read the story")
     assert SEED_TITLE in text(link)
@@ -471,7 +491,7 @@ def test_pagination_links_pages_both_ways(paged_site):
     assert older is not None and first.select_one("nav.pagination a[rel=prev]") is None
     second_path, _ = local_target(paged_site.output / "index.html", older["href"], paged_site.output)
     second = paged_site.soup(second_path)
-    assert [text(h) for h in second.select(".story-title")] == [LINKED_TITLE]
+    assert [text(h) for h in second.select(".story-title")] == [SAME_DAY_TITLE]
     newer = second.select_one("nav.pagination a[rel=prev]")
     back, _ = local_target(second_path, newer["href"], paged_site.output)
     assert back == (paged_site.output / "index.html").resolve()
