@@ -78,6 +78,10 @@ BROADSHEET_NEWS_MAX_URLS = 1000
 # Thresholds of the story parser; keys as in plugins/news_reader/rules.py, e.g. {"TITLE_MAX_WORDS": 24}.
 BROADSHEET_PARSER = {}
 
+# Broadsheet's own parse cache (plugins/news_reader/cache.py): a folder, or None for none. Off here, so that
+# sites built from these settings never share one; `invoke build` keeps one per content folder in cache/.
+BROADSHEET_CACHE_PATH = None
+
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False

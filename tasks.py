@@ -5,6 +5,7 @@ The work is done in Pelican (in-process) and in tools/; this file stays thin.
 """
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -403,6 +404,10 @@ def pelican_run(settings_file, content=None, output=None, strict=False, extra_se
     if output:
         argv += ["-o", os.path.abspath(output)]
     argv += _remainder()  # pass-through of extra pelican options after `--`
+    # Broadsheet's parse cache (plugins/news_reader/cache.py): cache/<hash of the content folder's
+    # absolute path>, git-ignored, so two content folders never share one; an -e after `--` still wins.
+    folder_hash = hashlib.sha256(os.path.abspath(content or CONFIG["content_path"]).encode()).hexdigest()[:16]
+    extra_settings = {"BROADSHEET_CACHE_PATH": os.path.join(ROOT, "cache", folder_hash), **(extra_settings or {})}
     if extra_settings:
         # one -e list: Pelican keeps only the last -e given, so join any from `--`
         pairs = [f"{key}={json.dumps(value)}" for key, value in extra_settings.items()]

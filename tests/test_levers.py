@@ -1,6 +1,8 @@
 """Speed levers keep the output byte-identical to the straightforward build."""
 
 import filecmp
+import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -45,3 +47,121 @@ def test_parallel_preparation_gives_the_same_site(tmp_path):
 
     assert LAST_REPORT.published > 10 and LAST_REPORT.errors  # the fixtures hold good and bad stories
     assert _same_tree(tmp_path / "serial", tmp_path / "parallel") == []
+
+
+# --- Broadsheet's parse cache (plugins/news_reader/cache.py) ---------------------------------------
+
+
+def _fixture_content(folder: Path) -> Path:
+    """The fixture stories, copied with their file times (stories without a date take the file's)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for story in sorted(FIXTURES.glob("*.txt")):
+        shutil.copy2(story, folder / story.name)
+    return folder
+
+
+def _cache_entries(cache: Path) -> set[str]:
+    return {p.name for p in cache.glob("*.pickle")} if cache.is_dir() else set()
+
+
+def test_warm_builds_from_the_parse_cache_equal_a_cold_build(tmp_path):
+    content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
+    _build(content, tmp_path / "plain")
+    _build(content, tmp_path / "cold", BROADSHEET_CACHE_PATH=str(cache))
+    entries = _cache_entries(cache)
+    assert len(entries) == len(list(content.glob("*.txt")))  # bad stories are cached too
+    _build(content, tmp_path / "warm", BROADSHEET_CACHE_PATH=str(cache))
+    # a warm build into the output of the cold one (the usual case) rewrites it identically
+    _build(content, tmp_path / "cold", BROADSHEET_CACHE_PATH=str(cache))
+    assert _same_tree(tmp_path / "plain", tmp_path / "cold") == []
+    assert _same_tree(tmp_path / "plain", tmp_path / "warm") == []
+    assert _cache_entries(cache) == entries
+
+
+def test_an_edited_story_is_parsed_again_and_edited_back(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import prepare
+
+    content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
+    story = content / "byline_on_two_lines.txt"  # "Bridge reopens to traffic"
+    original = story.read_bytes()
+    stat = story.stat()
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    parsed: list[str] = []
+    real = prepare._prepare_data
+    monkeypatch.setattr(prepare, "_prepare_data", lambda *a: parsed.append(a[2]) or real(*a))
+
+    story.write_bytes(original.replace(b"Monday", b"Tuesday"))
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    assert parsed == ["byline_on_two_lines.txt"]  # only the edited story is parsed again
+    _build(content, tmp_path / "edited_cold")  # no cache
+    assert b"on Tuesday" in next((tmp_path / "out").rglob("bridge-reopens-to-traffic.html")).read_bytes()
+    assert _same_tree(tmp_path / "edited_cold", tmp_path / "out") == []
+
+    parsed.clear()
+    story.write_bytes(original)
+    os.utime(story, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    assert parsed == ["byline_on_two_lines.txt"]
+    _build(content, tmp_path / "original_cold")
+    assert _same_tree(tmp_path / "original_cold", tmp_path / "out") == []
+
+    parsed.clear()
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    assert parsed == []  # nothing changed: nothing parsed
+    assert _same_tree(tmp_path / "original_cold", tmp_path / "out") == []
+
+
+def test_a_parser_setting_change_invalidates_the_cache(tmp_path):
+    content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    changed = {"BROADSHEET_PARSER": {"TITLE_MAX_WORDS": 3}}
+    # a fresh output folder: Pelican leaves pages of old slugs in an old one (DELETE_OUTPUT_DIRECTORY)
+    _build(content, tmp_path / "changed", BROADSHEET_CACHE_PATH=str(cache), **changed)
+    _build(content, tmp_path / "changed_cold", **changed)
+    _build(content, tmp_path / "default_cold")
+    assert _same_tree(tmp_path / "changed_cold", tmp_path / "changed") == []
+    assert _same_tree(tmp_path / "default_cold", tmp_path / "changed_cold") != []  # the setting matters
+    _build(content, tmp_path / "back", BROADSHEET_CACHE_PATH=str(cache))
+    assert _same_tree(tmp_path / "default_cold", tmp_path / "back") == []
+
+
+def test_a_deleted_story_leaves_the_site_and_the_cache(tmp_path):
+    content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    before = _cache_entries(cache)
+    assert list((tmp_path / "out").rglob("bridge-reopens-to-traffic.html"))
+    (content / "byline_on_two_lines.txt").unlink()
+    _build(content, tmp_path / "after", BROADSHEET_CACHE_PATH=str(cache))
+    assert len(_cache_entries(cache)) == len(before) - 1
+    assert not list((tmp_path / "after").rglob("bridge-reopens-to-traffic.html"))
+    _build(content, tmp_path / "after_cold")
+    assert _same_tree(tmp_path / "after_cold", tmp_path / "after") == []
+
+
+def test_a_corrupt_cache_entry_is_ignored_with_a_warning(tmp_path, caplog):
+    content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
+    _build(content, tmp_path / "plain")
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    entries = sorted(cache.glob("*.pickle"))
+    entries[0].write_bytes(b"not a pickle at all")
+    entries[1].write_bytes(entries[1].read_bytes()[:40])  # cut short
+    (cache / "stray.pickle").write_bytes(b"\x80\x05junk")  # no story's: removed
+    with caplog.at_level(logging.WARNING):
+        _build(content, tmp_path / "again", BROADSHEET_CACHE_PATH=str(cache))
+    warned = [r.getMessage() for r in caplog.records if "parse cache" in r.getMessage()]
+    assert len(warned) == 2 and all("ignoring unreadable entry" in m for m in warned)
+    assert _same_tree(tmp_path / "plain", tmp_path / "again") == []
+    assert sorted(cache.glob("*.pickle")) == entries  # rewritten, the stray one pruned
+    with caplog.at_level(logging.WARNING):
+        caplog.clear()
+        _build(content, tmp_path / "again", BROADSHEET_CACHE_PATH=str(cache))
+    assert not [r for r in caplog.records if "parse cache" in r.getMessage()]
+
+
+def test_the_cache_is_off_by_default_and_invoke_build_keeps_one_per_content_folder():
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    assert settings["BROADSHEET_CACHE_PATH"] is None
+    source = (ROOT / "tasks.py").read_text(encoding="utf-8")
+    assert '"BROADSHEET_CACHE_PATH": os.path.join(ROOT, "cache", folder_hash)' in source
+    assert "cache/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()

@@ -5,18 +5,28 @@ the article generator starts, `prepare_all` runs `prepare_story` for every `.txt
 process pool; the reader then takes each prepared result (checked against the file's size and
 modification time) instead of parsing again. The result is the same either way: the reader
 calls the same `prepare_story` itself for any file that was not prepared.
+
+With `BROADSHEET_CACHE_PATH` set (see cache.py), prepared results are also kept on disk, keyed
+by the file's bytes and a fingerprint of the reader's code and settings: a rebuild parses only
+the stories that are new or changed (in the pool when there are many, here when few), and
+entries of stories that are gone are removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import render
-from .decode import read_text
+from .cache import ParseCache, content_hash, fingerprint
+from .decode import decode_bytes
 from .parse import parse_story
 from .story import Story, StoryError
+
+logger = logging.getLogger(__name__)
 
 #: Below this many stories a pool costs more than it saves.
 PARALLEL_MIN_STORIES_DEFAULT = 64
@@ -31,6 +41,7 @@ class Prepared:
     body_html: str = ""
     decode_warnings: tuple[str, ...] = ()
     error: StoryError | None = None
+    typeset: dict = field(default_factory=dict)  # the metadata's text with typography (see `typeset`)
 
 
 _PREPARED: dict[str, Prepared] = {}
@@ -41,15 +52,48 @@ def _stamp(path: str) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def prepare_story(path: str, display: str, parser_settings: dict | None) -> Prepared:
-    """Read, parse and render one story file."""
-    stamp = _stamp(path)
+def typeset(story: Story) -> dict:
+    """The story's metadata text with typography, as the reader hands it to Pelican: the costly
+    part of the metadata, computed once with the parse (and cached with it)."""
+    header = story.header
+    pieces = {
+        "title": render.plain(story.title),
+        "title_html": render.headline_html(story.title),
+        "bullets": [render.rich(b) for b in story.bullets],
+        "summary": render.render_key_points(story.bullets),
+    }
+    if story.headline:
+        pieces["headline"] = render.headline_html(story.headline)
+    byline = story.byline or header.get("author")
+    if byline:
+        pieces["byline"] = render.plain(byline)
+    if story.dateline:
+        pieces["dateline"] = render.plain(story.dateline)
+    source = header.get("source") or story.source
+    if source:
+        pieces["source"] = render.plain(source)
+    if "note" in header:
+        pieces["note"] = render.plain(header["note"])
+    if "summary" in header:
+        pieces["header_summary"] = f"<p>{render.plain(header['summary'])}</p>"
+    return pieces
+
+
+def _prepare_data(stamp: tuple[int, int], data: bytes, display: str, parser_settings: dict | None) -> Prepared:
     try:
-        text, decode_warnings = read_text(path, display)
+        text, decode_warnings = decode_bytes(data, display)
         story = parse_story(text, path=display, settings=parser_settings)
     except StoryError as error:
         return Prepared(stamp, error=error)
-    return Prepared(stamp, story, render.render_body(story), tuple(decode_warnings))
+    return Prepared(stamp, story, render.render_body(story), tuple(decode_warnings), typeset=typeset(story))
+
+
+def prepare_story(path: str, display: str, parser_settings: dict | None) -> Prepared:
+    """Read, parse and render one story file."""
+    stamp = _stamp(path)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return _prepare_data(stamp, data, display, parser_settings)
 
 
 def take_prepared(path: str, display: str, parser_settings: dict | None) -> Prepared:
@@ -61,19 +105,59 @@ def take_prepared(path: str, display: str, parser_settings: dict | None) -> Prep
 
 
 def prepare_all(generator) -> None:
-    """Prepare every story of the article generator in a process pool (one worker per core)."""
+    """Prepare every story of the article generator: from the parse cache when it is on and
+    holds the story, else in a process pool (one worker per core) when there are many."""
     _PREPARED.clear()
     settings = generator.settings
     files = sorted(
         generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"], extensions=("txt", "TXT"))
     )
-    minimum = settings.get("BROADSHEET_PARALLEL_MIN_STORIES", PARALLEL_MIN_STORIES_DEFAULT)
-    workers = os.cpu_count() or 1
-    if len(files) < minimum or workers < 2:
-        return
     paths = [os.path.abspath(os.path.join(generator.path, name)) for name in files]
     displays = [os.path.relpath(path, settings.get("PATH", ".")) for path in paths]
-    parser_settings = [settings.get("BROADSHEET_PARSER", {})] * len(paths)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(prepare_story, paths, displays, parser_settings, chunksize=16)
-        _PREPARED.update(zip(paths, results))
+    parser_settings = settings.get("BROADSHEET_PARSER", {})
+    cache_path = settings.get("BROADSHEET_CACHE_PATH")
+    if cache_path:
+        _prepare_cached(ParseCache(cache_path, fingerprint(settings)), paths, displays, parser_settings, settings)
+        return
+    if len(files) < _parallel_minimum(settings) or (os.cpu_count() or 1) < 2:
+        return
+    _PREPARED.update(zip(paths, _prepare_many(paths, displays, parser_settings)))
+
+
+def _parallel_minimum(settings) -> int:
+    return settings.get("BROADSHEET_PARALLEL_MIN_STORIES", PARALLEL_MIN_STORIES_DEFAULT)
+
+
+def _prepare_many(paths, displays, parser_settings) -> list[Prepared]:
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(prepare_story, paths, displays, [parser_settings] * len(paths), chunksize=16))
+
+
+def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, settings) -> None:
+    """Take every story from the cache, parse the ones it lacks, store them, prune the rest."""
+    missing = []  # (path, display, stamp, data, digest)
+    for path, display in zip(paths, displays):
+        try:
+            stamp = _stamp(path)
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue  # gone since it was listed: the reader will say so
+        digest = content_hash(data)
+        cached = cache.load(display, digest)
+        if isinstance(cached, Prepared):
+            _PREPARED[path] = dataclasses.replace(cached, stamp=stamp)
+        else:
+            missing.append((path, display, stamp, data, digest))
+    if len(missing) >= _parallel_minimum(settings) and (os.cpu_count() or 1) >= 2:
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            fresh = list(pool.map(_prepare_data, *zip(*[(s, d, name, parser_settings) for _, name, s, d, _ in missing]),
+                                  chunksize=16))
+    else:
+        fresh = [_prepare_data(stamp, data, display, parser_settings) for _, display, stamp, data, _ in missing]
+    for (path, display, _, _, digest), prepared in zip(missing, fresh):
+        _PREPARED[path] = prepared
+        cache.store(display, digest, prepared)
+    cache.prune(displays)
+    logger.info("parse cache %s: %d stories from the cache, %d parsed, %d entries removed",
+                cache.folder, cache.hits, len(missing), cache.pruned)

@@ -10,8 +10,7 @@ from datetime import datetime
 from pelican.readers import BaseReader
 from pelican.utils import slugify
 
-from . import render
-from .prepare import take_prepared
+from .prepare import take_prepared, typeset
 
 logger = logging.getLogger(__name__)
 
@@ -36,27 +35,21 @@ class StoryReader(BaseReader):
         story = prepared.story
         for warning in (*prepared.decode_warnings, *story.warnings):
             logger.warning("%s", warning)
-        return prepared.body_html, self._metadata(story, filename, display)
+        return prepared.body_html, self._metadata(story, filename, display, prepared.typeset or typeset(story))
 
-    def _metadata(self, story, filename, display):
+    def _metadata(self, story, filename, display, pieces):
+        """Pelican's metadata; `pieces` is the text already typeset with the parse (prepare.typeset)."""
         header = story.header
         meta = {
-            "title": render.plain(story.title),
-            "title_html": render.headline_html(story.title),
-            "bullets": [render.rich(b) for b in story.bullets],
+            "title": pieces["title"],
+            "title_html": pieces["title_html"],
+            "bullets": list(pieces["bullets"]),
             "bullets_automatic": story.bullets_automatic,
-            "summary": render.render_key_points(story.bullets),
+            "summary": pieces["summary"],
         }
-        if story.headline:
-            meta["headline"] = render.headline_html(story.headline)
-        byline = story.byline or header.get("author")
-        if byline:
-            meta["byline"] = render.plain(byline)
-        if story.dateline:
-            meta["dateline"] = render.plain(story.dateline)
-        source = header.get("source") or story.source
-        if source:
-            meta["source"] = render.plain(source)
+        for key in ("headline", "byline", "dateline", "source"):
+            if key in pieces:
+                meta[key] = pieces[key]
         source_url = header.get("source-url") or story.source_url
         if source_url:
             meta["source_url"] = source_url
@@ -65,11 +58,11 @@ class StoryReader(BaseReader):
                 meta[key] = self.process_metadata(key, header[key])
         # a Slug: header is slugified too, so it cannot carry quotes, markup or odd file names
         meta["slug"] = self._slug(header.get("slug") or story.title)
-        if "note" in header:
-            meta["note"] = render.plain(header["note"])
+        if "note" in pieces:
+            meta["note"] = pieces["note"]
         meta["featured"] = header.get("featured", "").strip().lower() in ("yes", "true", "1")
-        if "summary" in header and story.bullets_automatic:
-            meta["summary"] = f"<p>{render.plain(header['summary'])}</p>"
+        if "header_summary" in pieces and story.bullets_automatic:
+            meta["summary"] = pieces["header_summary"]
         meta["date"] = self.process_metadata("date", self._date(story, filename, display))
         return meta
 

@@ -1,0 +1,134 @@
+"""Broadsheet's own parse cache: one file per story, so that a rebuild parses only what changed.
+
+Not Pelican's content cache (`CACHE_CONTENT`): that one pickles the reader's output, is shared
+by every site built with the same settings file, is never pruned and is not invalidated when
+the parser's settings change (docs: /work/shared/FIELD-NOTES.md).
+
+`BROADSHEET_CACHE_PATH` (a folder; None turns the cache off) holds one entry per story file,
+named by a hash of the file's path relative to the content folder. An entry holds the
+prepared result (the parsed `Story`, its body HTML, its typeset metadata) with two keys:
+- the sha256 of the file's bytes;
+- the *fingerprint*: a hash of the reader's code (every `plugins/news_reader/*.py`), the
+  versions of Python and of the typography libraries, `BROADSHEET_PARSER` and the slug
+  settings. Any change to those and every entry is stale.
+A stale, unreadable or corrupt entry is ignored (with a warning when it cannot be read) and
+written again. Entries of files no longer in the content folder are removed after each build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import sys
+from importlib import metadata
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when the layout of an entry changes.
+FORMAT = 1
+_SUFFIX = ".pickle"
+_PACKAGE = Path(__file__).resolve().parent
+#: Settings that change what the reader makes of a file.
+FINGERPRINT_SETTINGS = ("BROADSHEET_PARSER", "SLUG_REGEX_SUBSTITUTIONS", "SLUGIFY_SOURCE", "SLUGIFY_USE_UNICODE",
+                        "SLUGIFY_PRESERVE_CASE")
+_LIBRARIES = ("typogrify", "smartypants", "ftfy", "pelican")
+
+
+def _code_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def fingerprint(settings) -> str:
+    """A hash of everything but the file's bytes that the prepared result depends on."""
+    parts = {
+        "format": FORMAT,
+        "code": _code_hash(),
+        "python": sys.version,
+        "libraries": {name: _version(name) for name in _LIBRARIES},
+        "settings": {key: settings.get(key) for key in FINGERPRINT_SETTINGS},
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ParseCache:
+    """The entries under one folder, for one fingerprint."""
+
+    def __init__(self, folder: str | os.PathLike, fingerprint: str):
+        self.folder = Path(folder)
+        self.fingerprint = fingerprint
+        self.hits = self.misses = self.written = self.pruned = 0
+
+    def _entry(self, display: str) -> Path:
+        return self.folder / (hashlib.sha256(display.encode()).hexdigest()[:40] + _SUFFIX)
+
+    def load(self, display: str, digest: str):
+        """The cached value for story `display` with bytes hashing to `digest`, else None."""
+        path = self._entry(display)
+        try:
+            with open(path, "rb") as handle:
+                entry = pickle.load(handle)
+            fmt, fingerprint, name, cached_digest, value = entry
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception as error:  # noqa: BLE001 - any corrupt entry is only a miss
+            logger.warning("parse cache: ignoring unreadable entry %s for %s (%s: %s)",
+                           path, display, type(error).__name__, error)
+            self.misses += 1
+            return None
+        if (fmt, fingerprint, name, cached_digest) != (FORMAT, self.fingerprint, display, digest):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def store(self, display: str, digest: str, value) -> None:
+        """Write an entry (atomically: a reader never sees half of one); a failure is only warned."""
+        path = self._entry(display)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "wb") as handle:
+                pickle.dump((FORMAT, self.fingerprint, display, digest, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+            self.written += 1
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as error:
+            logger.warning("parse cache: could not write %s for %s (%s)", path, display, error)
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
+
+    def prune(self, displays) -> None:
+        """Remove the entries of stories not in `displays` (and leftover temporary files)."""
+        keep = {self._entry(d).name for d in displays}
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return
+        for name in names:
+            if name in keep or not (name.endswith(_SUFFIX) or name.endswith(".tmp")):
+                continue
+            try:
+                os.unlink(self.folder / name)
+                self.pruned += 1
+            except OSError as error:
+                logger.warning("parse cache: could not remove %s (%s)", self.folder / name, error)
