@@ -22,6 +22,9 @@ ARTICLE_PATHS = [""]
 PAGE_PATHS = []
 STATIC_PATHS = []
 USE_FOLDER_AS_CATEGORY = True
+# The reader reads a YYYY-MM-DD file-name prefix itself and names a bad one; Pelican's own
+# FILENAME_METADATA would drop such a file with only "Could not process".
+FILENAME_METADATA = ""
 DEFAULT_CATEGORY = "News"
 DEFAULT_PAGINATION = 20
 # Stories are never translations of one another; two with one title get distinct URLs (plugins/news_reader/site.py).

@@ -3,6 +3,7 @@
 from pelican import signals
 
 from . import editions
+from .config import check_parser_settings
 from .prepare import prepare_all
 from .reader import StoryReader
 from .site import report_build, settle_stories, strip_feed_markup
@@ -19,6 +20,7 @@ def add_reader(readers):
 
 
 def register():
+    signals.initialized.connect(check_parser_settings)
     signals.readers_init.connect(add_reader)
     signals.article_generator_init.connect(prepare_all)
     signals.article_generator_pretaxonomy.connect(settle_stories)

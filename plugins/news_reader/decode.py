@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .story import StoryError
 
-#: Share of bytes below 0x20 (other than tab, CR, LF) above which a file is taken for binary.
+#: Share of bytes below 0x20 (other than tab, CR, LF and form feed) above which a file is taken for binary.
 BINARY_CONTROL_SHARE_DEFAULT = 0.05
 
 

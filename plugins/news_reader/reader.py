@@ -6,11 +6,14 @@ import logging
 import os
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pelican.readers import BaseReader
 from pelican.utils import slugify
 
+from .header import YEARS, parse_date
 from .prepare import take_prepared, typeset
+from .story import StoryError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +38,12 @@ class StoryReader(BaseReader):
         story = prepared.story
         for warning in (*prepared.decode_warnings, *story.warnings):
             logger.warning("%s", warning)
-        return prepared.body_html, self._metadata(story, filename, display, prepared.typeset or typeset(story))
+        try:
+            metadata = self._metadata(story, filename, display, prepared.typeset or typeset(story))
+        except StoryError as error:
+            logger.error("%s", error)
+            raise
+        return prepared.body_html, metadata
 
     def _metadata(self, story, filename, display, pieces):
         """Pelican's metadata; `pieces` is the text already typeset with the parse (prepare.typeset)."""
@@ -73,17 +81,22 @@ class StoryReader(BaseReader):
             slug = slug[:SLUG_MAX_CHARS].rsplit("-", 1)[0]
         return slug or "story"
 
-    @staticmethod
-    def _date(story, filename, display) -> str:
+    def _date(self, story, filename, display) -> str:
         """Date precedence: header, file-name prefix, timestamp in the text, file time (warned)."""
         if "date" in story.header:
             return story.header["date"]
         match = _FILENAME_DATE.match(os.path.basename(filename))
         if match:
+            date = parse_date(match.group(1))
+            if date is None or not YEARS[0] <= date.year <= YEARS[1]:
+                raise StoryError(
+                    display, None, f"the file name's date {match.group(1)} is not a date; rename the file or add a Date: header"
+                )
             return match.group(1)
         if story.published:
             return story.published.isoformat(sep=" ", timespec="minutes")
-        mtime = datetime.fromtimestamp(os.path.getmtime(filename))
+        zone = ZoneInfo(self.settings.get("TIMEZONE") or "UTC")
+        mtime = datetime.fromtimestamp(os.path.getmtime(filename), tz=zone).replace(tzinfo=None)
         logger.warning(
             "%s: no date in a Date: header, the file name or the text; using the file's time %s",
             display,

@@ -16,8 +16,8 @@ RELATED_MAX_DEFAULT = 3
 CANDIDATES_PER_TAG_DEFAULT = 24
 
 
-def _by_date(stories):
-    return sorted(stories, key=lambda a: (a.date, a.url), reverse=True)
+def _by_date(stories, urls: dict[int, str]):
+    return sorted(stories, key=lambda a: (a.date, urls[id(a)]), reverse=True)
 
 
 def _window(stories, position: dict[int, int], story, size: int):
@@ -39,6 +39,7 @@ def find_related(
     """id(story) → its related stories, for every story in `stories` (objects with `tags`,
     `category`, `date` and `url`)."""
     tag_names = {id(s): {str(t) for t in getattr(s, "tags", []) or []} for s in stories}
+    urls = {id(s): s.url for s in stories}  # Pelican works a URL out anew on every `.url`
     by_tag: dict[str, list] = defaultdict(list)
     by_category: dict[str, list] = defaultdict(list)
     for story in stories:
@@ -47,7 +48,7 @@ def find_related(
         by_category[str(getattr(story, "category", ""))].append(story)
     for index in (by_tag, by_category):
         for key, members in index.items():
-            members[:] = _by_date(members)
+            members[:] = _by_date(members, urls)
     tag_positions = {t: {id(s): i for i, s in enumerate(m)} for t, m in by_tag.items()}
     category_positions = {c: {id(s): i for i, s in enumerate(m)} for c, m in by_category.items()}
 
@@ -63,7 +64,7 @@ def find_related(
         chosen = heapq.nsmallest(
             max_related,
             found.values(),
-            key=lambda o: (-len(own & tag_names[id(o)]), abs(seconds[id(o)] - when), o.url),
+            key=lambda o: (-len(own & tag_names[id(o)]), abs(seconds[id(o)] - when), urls[id(o)]),
         )
         if len(chosen) < max_related:
             category = str(getattr(story, "category", ""))
@@ -73,7 +74,7 @@ def find_related(
                 for o in _window(by_category[category], category_positions[category], story, candidates_per_tag)
                 if id(o) not in taken
             ]
-            chosen += heapq.nsmallest(max_related - len(chosen), nearby, key=lambda o: (abs(seconds[id(o)] - when), o.url))
+            chosen += heapq.nsmallest(max_related - len(chosen), nearby, key=lambda o: (abs(seconds[id(o)] - when), urls[id(o)]))
         related[key] = chosen
     return related
 

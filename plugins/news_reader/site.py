@@ -33,9 +33,19 @@ LAST_REPORT = BuildReport()
 
 
 def settle_stories(generator) -> None:
-    """Before tags and categories are counted: one page per text, and a URL of its own for each."""
+    """Before tags and categories are counted: one page per text, a URL of its own for each, and
+    one order for every listing (newest first; stories of the same time by file name)."""
     _drop_repeated_texts(generator)
     dedupe_slugs(generator)
+    generator.articles.sort(key=lambda a: (a.date, a.relative_source_path), reverse=True)
+    _link_neighbours(generator.articles)
+
+
+def _link_neighbours(articles) -> None:
+    """Each story's older and newer neighbour, in one pass (for its previous/next links)."""
+    for index, article in enumerate(articles):
+        article.next_article = articles[index - 1] if index > 0 else None
+        article.prev_article = articles[index + 1] if index + 1 < len(articles) else None
 
 
 def _drop_repeated_texts(generator) -> None:
@@ -56,15 +66,17 @@ def _drop_repeated_texts(generator) -> None:
             continue
         seen[key] = article.relative_source_path
         kept.append(article)
-    generator.articles[:] = [a for a in generator.articles if a in kept]
+    kept_ids = {id(a) for a in kept}
+    generator.articles[:] = [a for a in generator.articles if id(a) in kept_ids]
 
 _TYPOGRIFY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo)">(.*?)</span>', re.S)
 
 
 def dedupe_slugs(generator) -> None:
-    """Give stories that share a slug distinct ones (-2, -3, …) in source-path order.
+    """Give stories that would write the same file distinct slugs (-2, -3, …) in source-path order.
 
-    Pelican aborts the whole build when two articles would write the same file.
+    Pelican aborts the whole build when two articles would write the same file; stories with one
+    title in different months (a URL with the date in it) do not clash and keep their slug.
     """
     seen: set[str] = set()
     stories = sorted(
@@ -72,18 +84,17 @@ def dedupe_slugs(generator) -> None:
         key=lambda article: article.source_path,
     )
     for article in stories:
-        slug, number = article.slug, 2
-        while slug in seen:
-            slug, number = f"{article.slug}-{number}", number + 1
-        if slug != article.slug:
+        original, number = article.slug, 2
+        while article.save_as in seen:
+            article.slug, number = f"{original}-{number}", number + 1
+        if article.slug != original:
             logger.warning(
                 "%s: another story already has the URL name '%s'; this one is published as '%s'",
                 article.relative_source_path,
+                original,
                 article.slug,
-                slug,
             )
-            article.slug = slug
-        seen.add(slug)
+        seen.add(article.save_as)
 
 
 def strip_feed_markup(context, feed) -> None:
