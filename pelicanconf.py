@@ -84,6 +84,8 @@ BROADSHEET_PARSER = {}
 # Broadsheet's own parse cache (plugins/news_reader/cache.py): a folder, or None for none. Off here, so that
 # sites built from these settings never share one; `invoke build` keeps one per content folder in cache/.
 BROADSHEET_CACHE_PATH = None
+# Pages and feeds whose bytes are already on disk are not written again (plugins/news_reader/writer.py).
+BROADSHEET_WRITE_UNCHANGED = False
 
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False

@@ -165,3 +165,19 @@ def test_the_cache_is_off_by_default_and_invoke_build_keeps_one_per_content_fold
     source = (ROOT / "tasks.py").read_text(encoding="utf-8")
     assert '"BROADSHEET_CACHE_PATH": os.path.join(ROOT, "cache", folder_hash)' in source
     assert "cache/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_a_rebuild_writes_only_pages_whose_bytes_changed(tmp_path):
+    content, output = _fixture_content(tmp_path / "content"), tmp_path / "out"
+    _build(content, output, BROADSHEET_CACHE_PATH=str(tmp_path / "cache"))
+    pages = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
+    for page in pages:
+        os.utime(page, ns=(0, 0))  # an old time: a page written again gets a new one
+    story = content / "metadata_header.txt"  # dated in its header: an edit keeps its place
+    story.write_text(story.read_text(encoding="utf-8").replace("three new", "four new"), encoding="utf-8")
+    _build(content, output, BROADSHEET_CACHE_PATH=str(tmp_path / "cache"))
+    rewritten = {p.relative_to(output).as_posix() for p in pages if p.stat().st_mtime_ns != 0}
+    assert "2024/05/cycle-lanes.html" in rewritten
+    assert "archives.html" not in rewritten and len(rewritten) < len(pages) // 2
+    _build(content, tmp_path / "cold", BROADSHEET_WRITE_UNCHANGED=True)
+    assert _same_tree(tmp_path / "cold", output) == []

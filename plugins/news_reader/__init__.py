@@ -4,14 +4,16 @@ from pelican import signals
 
 from . import editions
 from .config import check_parser_settings
-from .prepare import prepare_all
-from .reader import StoryReader
-from .site import report_build, settle_stories, strip_feed_markup
 from .entities import rank_tags, tag_stories
 from .jsonfeed import write_json_feeds
+from .cache import save_memos
+from .prepare import prepare_all
+from .reader import StoryReader
 from .related import relate_stories
 from .sharing import describe_stories
+from .site import report_build, settle_stories, strip_feed_markup
 from .sitemap import write_site_files
+from .writer import get_writer
 
 
 def add_reader(readers):
@@ -33,3 +35,5 @@ def register():
     signals.all_generators_finalized.connect(report_build)
     signals.feed_generated.connect(strip_feed_markup)
     signals.get_generators.connect(editions.get_generators)
+    signals.finalized.connect(save_memos)
+    signals.get_writer.connect(get_writer)

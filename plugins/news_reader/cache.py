@@ -132,3 +132,71 @@ class ParseCache:
                 self.pruned += 1
             except OSError as error:
                 logger.warning("parse cache: could not remove %s (%s)", self.folder / name, error)
+
+
+class Memo:
+    """Results of a pure site-wide computation (found tags), keyed by a hash of its inputs, in one
+    file of the cache folder. Only the entries used in a build are saved, so entries of stories
+    that are gone or changed are dropped."""
+
+    def __init__(self, path: Path, fingerprint: str):
+        self.path, self.fingerprint = path, fingerprint
+        self.loaded: dict[str, object] = {}
+        self.used: dict[str, object] = {}
+        try:
+            with open(path, "rb") as handle:
+                fmt, cached_fingerprint, entries = pickle.load(handle)
+            if (fmt, cached_fingerprint) == (FORMAT, fingerprint) and isinstance(entries, dict):
+                self.loaded = entries
+        except FileNotFoundError:
+            pass
+        except Exception as error:  # noqa: BLE001 - a corrupt file is only a miss
+            logger.warning("parse cache: ignoring unreadable entry %s (%s: %s)", path, type(error).__name__, error)
+
+    @staticmethod
+    def key(*inputs) -> str:
+        return hashlib.sha256(json.dumps(inputs, ensure_ascii=False, default=repr).encode()).hexdigest()
+
+    def get(self, key: str):
+        value = self.loaded.get(key)
+        if value is not None:
+            self.used[key] = value
+        return value
+
+    def put(self, key: str, value) -> None:
+        self.used[key] = value
+
+    def save(self) -> None:
+        if self.used == self.loaded:
+            return
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "wb") as handle:
+                pickle.dump((FORMAT, self.fingerprint, self.used), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except (OSError, pickle.PicklingError, TypeError) as error:
+            logger.warning("parse cache: could not write %s (%s)", self.path, error)
+
+
+#: The memos of the build in progress (`open_memos` at the start, `save_memos` at the end); none
+#: when the cache is off.
+_MEMOS: dict[str, Memo] = {}
+
+
+def open_memos(folder, fingerprint: str) -> None:
+    _MEMOS.clear()
+    if folder:
+        _MEMOS["entities"] = Memo(Path(folder) / "memo-entities.bin", fingerprint)
+
+
+def memo(name: str) -> Memo | None:
+    """The memo `name` of this build, or None when the cache is off."""
+    return _MEMOS.get(name)
+
+
+def save_memos(*_args, **_kwargs) -> None:
+    """Pelican's `finalized` signal: write the memos used in this build."""
+    for item in _MEMOS.values():
+        item.save()
+    _MEMOS.clear()

@@ -345,8 +345,11 @@ def tag_stories(generator) -> None:
     """Before Pelican counts tags: add each story's names to its tags (`article.auto_tags`)."""
     from pelican.urlwrappers import Tag
 
+    from .cache import memo as cache_memo
+
     settings = generator.settings
     max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
+    memo = cache_memo("entities")
     # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
     for article in [*generator.drafts, *generator.hidden_articles]:
         article.auto_tags = []
@@ -358,13 +361,20 @@ def tag_stories(generator) -> None:
         exclude = {str(t) for t in tags} | {t.slug for t in tags}
         if getattr(article, "category", None):
             exclude.add(str(article.category))
-        names = find_entities(
-            html.unescape(article.title),
-            [html_to_text(point) for point in getattr(article, "bullets", []) or []],
-            html_to_text(article._content or ""),
-            max_tags=max_tags,
-            exclude=exclude,
-        )
+        bullets = getattr(article, "bullets", []) or []
+        # with the parse cache on, names found in an earlier build for the same inputs (cache.py)
+        key = memo.key(article.title, list(bullets), article._content or "", max_tags, sorted(exclude)) if memo else ""
+        names = memo.get(key) if memo else None
+        if names is None:
+            names = find_entities(
+                html.unescape(article.title),
+                [html_to_text(point) for point in bullets],
+                html_to_text(article._content or ""),
+                max_tags=max_tags,
+                exclude=exclude,
+            )
+            if memo:
+                memo.put(key, names)
         slugs = {t.slug for t in tags}
         for name in names:
             tag = Tag(name, settings)

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from . import render
-from .cache import ParseCache, content_hash, fingerprint
+from .cache import ParseCache, content_hash, fingerprint, open_memos
 from .decode import decode_bytes
 from .parse import parse_story
 from .story import Story, StoryError
@@ -116,8 +116,11 @@ def prepare_all(generator) -> None:
     displays = [os.path.relpath(path, settings.get("PATH", ".")) for path in paths]
     parser_settings = settings.get("BROADSHEET_PARSER", {})
     cache_path = settings.get("BROADSHEET_CACHE_PATH")
+    open_memos(None, "")
     if cache_path:
-        _prepare_cached(ParseCache(cache_path, fingerprint(settings)), paths, displays, parser_settings, settings)
+        key = fingerprint(settings)
+        open_memos(cache_path, key)
+        _prepare_cached(ParseCache(cache_path, key), paths, displays, parser_settings, settings)
         return
     if len(files) < _parallel_minimum(settings) or (os.cpu_count() or 1) < 2:
         return
