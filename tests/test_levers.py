@@ -181,3 +181,14 @@ def test_a_rebuild_writes_only_pages_whose_bytes_changed(tmp_path):
     assert "archives.html" not in rewritten and len(rewritten) < len(pages) // 2
     _build(content, tmp_path / "cold", BROADSHEET_WRITE_UNCHANGED=True)
     assert _same_tree(tmp_path / "cold", output) == []
+
+
+def test_urls_worked_out_once_give_the_same_site(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import writer
+
+    content = _fixture_content(tmp_path / "content")
+    _build(content, tmp_path / "fixed")
+    monkeypatch.setattr(writer, "_fixed_class", lambda cls: cls)  # Pelican's own URL properties
+    _build(content, tmp_path / "plain", BROADSHEET_WRITE_UNCHANGED=True)
+    assert _same_tree(tmp_path / "plain", tmp_path / "fixed") == []
