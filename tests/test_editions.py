@@ -309,7 +309,7 @@ def test_group_editions_orders_lead_then_newest_and_links_neighbours():
     a, b, c, d = fake(16, 9), fake(16, 7, featured=True), fake(16, 23), fake(13)
     editions = group_editions([c, a, b, d], "day")
     assert [e.key for e in editions] == ["2019-03-16", "2019-03-13"]
-    assert editions[0].articles == [b, c, a] and editions[0].lead is b
+    assert editions[0].articles == [b, c, a] and editions[0].articles[0] is b
     assert editions[0].previous is editions[1] and editions[1].next is editions[0]
     assert editions[0].next is None and editions[1].previous is None
     assert editions[0].url == "editions/2019-03-16.html"

@@ -33,10 +33,10 @@ def display_path(path: str | os.PathLike) -> str:
 
 
 def find_story_files(path: str | os.PathLike) -> list[Path]:
-    """A file as given, or every `*.txt` under a folder (recursively), sorted by path."""
+    """A file as given, or every `*.txt` (or `*.TXT`) under a folder, recursively, sorted by path."""
     path = Path(path)
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.txt") if p.is_file())
+        return sorted(p for p in path.rglob("*") if p.suffix in (".txt", ".TXT") and p.is_file())
     if path.exists():
         return [path]
     raise FileNotFoundError(f"{path}: no such file or folder")

@@ -56,14 +56,6 @@ class Edition:
     next: Edition | None = None  # the next newer edition
 
     @property
-    def last_day(self) -> dt.date:
-        return self.first_day + dt.timedelta(days=6 if self.kind == "week" else 0)
-
-    @property
-    def lead(self):
-        return self.articles[0] if self.articles else None
-
-    @property
     def title(self) -> str:
         """`Friday 15 March 2019`, or `Week of 11 March 2019` (plain text, no markup)."""
         d = self.first_day

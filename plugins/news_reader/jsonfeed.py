@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 
+from .render import strip_typography
 from .sharing import author_name, key_points_text, plain_text
 
 logger = logging.getLogger(__name__)
 
 VERSION = "https://jsonfeed.org/version/1.1"
-_TYPOGRIFY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo)">(.*?)</span>', re.S)
 
 
 def _base(settings) -> str:
@@ -38,7 +37,7 @@ def feed_item(article, settings) -> dict:
         "id": url,
         "url": url,
         "title": plain_text(article.title),
-        "content_html": _TYPOGRIFY_SPAN.sub(r"\1", article.content),
+        "content_html": strip_typography(article.content),
         "summary": key_points_text(article),
         "date_published": article.date.isoformat(),
     }

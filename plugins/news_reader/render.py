@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import smartypants
 from typogrify.filters import typogrify, widont
@@ -11,6 +12,14 @@ from .story import Block, Story
 
 #: smartypants as typogrify uses it (curly quotes, -- as an em dash, ellipses), Unicode out.
 _SMARTY_ATTRS = smartypants.Attr.set1 | smartypants.Attr.u
+
+
+_TYPOGRAPHY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo)">(.*?)</span>', re.S)
+
+
+def strip_typography(html_text: str) -> str:
+    """HTML without typogrify's styling spans (caps, amp, quotes): for feeds, which carry text."""
+    return _TYPOGRAPHY_SPAN.sub(r"\1", html_text)
 
 
 def _escape(text: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
+
+from .render import strip_typography
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,6 @@ def _drop_repeated_texts(generator) -> None:
     kept_ids = {id(a) for a in kept}
     generator.articles[:] = [a for a in generator.articles if id(a) in kept_ids]
 
-_TYPOGRIFY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo)">(.*?)</span>', re.S)
 
 
 def dedupe_slugs(generator) -> None:
@@ -102,7 +102,7 @@ def strip_feed_markup(context, feed) -> None:
     for item in feed.items:
         for key in ("description", "content"):
             if item.get(key):
-                item[key] = _TYPOGRIFY_SPAN.sub(r"\1", item[key])
+                item[key] = strip_typography(item[key])
 
 
 def report_build(generators) -> None:
