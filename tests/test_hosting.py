@@ -321,7 +321,10 @@ def test_search_finds_a_story_from_a_sub_path(browser, served):
         page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(prefix + "search.html?q=lighthouse")
-        page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+        # Pagefind's interface adds results one by one as their fragments load: wait for all of them
+        page.wait_for_function(
+            "n => document.querySelectorAll('.pagefind-ui__result-link').length >= n", arg=len(STORIES), timeout=15_000
+        )
         hrefs = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
         assert len(hrefs) == len(STORIES)
         site_path = urlsplit(prefix).path
