@@ -22,11 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "bench" / "gen_corpus.py"
 WORK = ROOT / "bench-work"
 
-#: Runs each timed build in a child and prints its peak memory in KiB on the last line of stderr.
+#: Runs each timed build in a child and prints, on the last line of stderr, its peak memory in KiB
+#: and the CPU seconds (user + system) of it and its children (a process pool's workers).
 _MEASURE = (
     "import resource, subprocess, sys\n"
     "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -55,6 +57,7 @@ class Run:
     name: str
     seconds: float
     peak_mib: float
+    cpu_seconds: float = 0.0
 
 
 def generate(form: str, out: Path, stories: int, start: int = 0) -> None:
@@ -74,8 +77,8 @@ def timed(name: str, command: list[str], cwd: Path) -> Run:
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{result.stderr[-2000:]}")
-    peak_kib = int(result.stderr.strip().splitlines()[-1])
-    return Run(name, seconds, peak_kib / 1024)
+    peak_kib, cpu = result.stderr.strip().splitlines()[-1].split()
+    return Run(name, seconds, int(peak_kib) / 1024, float(cpu))
 
 
 def _broadsheet(work: Path, stories: int) -> list[Run]:
@@ -135,13 +138,14 @@ def report(runs: list[Run], stories: int) -> str:
     lines = [
         f"{stories} stories, {os.cpu_count()} cores ({time.strftime('%Y-%m-%d')})",
         "",
-        "| build | seconds | peak MiB | × Broadsheet cold | × Hugo cold |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| build | seconds | CPU seconds | peak MiB | × Broadsheet cold | × Hugo cold |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         versus_hugo = f"{run.seconds / hugo.seconds:.2f}" if hugo else "–"
         lines.append(
-            f"| {run.name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {run.seconds / base:.2f} | {versus_hugo} |"
+            f"| {run.name} | {run.seconds:.2f} | {run.cpu_seconds:.2f} | {run.peak_mib:.0f} | {run.seconds / base:.2f} "
+            f"| {versus_hugo} |"
         )
     return "\n".join(lines)
 
