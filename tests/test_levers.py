@@ -130,13 +130,18 @@ def test_a_deleted_story_leaves_the_site_and_the_cache(tmp_path):
     content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
     _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
     before = _cache_entries(cache)
-    assert list((tmp_path / "out").rglob("bridge-reopens-to-traffic.html"))
+    stale = [p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("bridge-reopens-to-traffic.html")]
+    assert len(stale) == 1
     (content / "byline_on_two_lines.txt").unlink()
     _build(content, tmp_path / "after", BROADSHEET_CACHE_PATH=str(cache))
     assert len(_cache_entries(cache)) == len(before) - 1
     assert not list((tmp_path / "after").rglob("bridge-reopens-to-traffic.html"))
     _build(content, tmp_path / "after_cold")
     assert _same_tree(tmp_path / "after_cold", tmp_path / "after") == []
+    # rebuilt into the old output folder: gone from every listing; Pelican leaves the old page
+    # file itself (DELETE_OUTPUT_DIRECTORY is off), with the cache as without it
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    assert _same_tree(tmp_path / "after_cold", tmp_path / "out") == stale
 
 
 def test_a_corrupt_cache_entry_is_ignored_with_a_warning(tmp_path, caplog):
