@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pelican import Pelican
 from pelican.settings import read_settings
+from support import LogRecords
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = ROOT / "pelicanconf.py"
@@ -83,17 +84,6 @@ HOME_PAGE_BUDGET = 50_000
 # --- building -------------------------------------------------------------------------------
 
 
-class _RecordHandler(logging.Handler):
-    """Keeps every record at WARNING or above that the build logs."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 class Site:
     """A built site: its output folder, log records and parsed pages."""
 
@@ -131,7 +121,7 @@ def build_site(root: Path, stories: dict[str, str], **overrides) -> Site:
         str(SETTINGS),
         override={"PATH": str(content), "OUTPUT_PATH": str(output), **overrides},
     )
-    handler = _RecordHandler()
+    handler = LogRecords()
     logging.getLogger().addHandler(handler)
     try:
         Pelican(settings=settings).run()

@@ -22,6 +22,7 @@ SETTINGS = ROOT / "pelicanconf.py"
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from news_reader.editions import group_editions  # noqa: E402
+from support import LogRecords
 
 
 def story(date: str, title: str, *, category: str = "Local", featured: bool = False, point: str = "") -> str:
@@ -73,22 +74,13 @@ class Site:
         return target
 
 
-class _Records(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 def build(root: Path, stories: dict[str, str] = STORIES, **overrides) -> Site:
     content = root / "content"
     content.mkdir()
     for name, body in stories.items():
         (content / name).write_text(body, encoding="utf-8")
     settings = read_settings(str(SETTINGS), override={"PATH": str(content), "OUTPUT_PATH": str(root / "output"), **overrides})
-    handler = _Records()
+    handler = LogRecords()
     logging.getLogger().addHandler(handler)
     try:
         Pelican(settings=settings).run()

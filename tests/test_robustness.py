@@ -45,6 +45,7 @@ from news_reader import render  # noqa: E402
 from news_reader.decode import decode_bytes  # noqa: E402
 from news_reader.parse import parse_story  # noqa: E402
 from news_reader.story import Story, StoryError  # noqa: E402
+from support import LogRecords
 
 # --- the inputs -------------------------------------------------------------------------------
 
@@ -138,15 +139,6 @@ def test_every_input_file_has_an_expected_fate():
 # --- building -------------------------------------------------------------------------------
 
 
-class _RecordHandler(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 class Site:
     def __init__(self, root: Path, content: Path, output: Path, records, report, seconds: float):
         self.root, self.content, self.output = root, content, output
@@ -182,7 +174,7 @@ def run_build(content: Path, output: Path) -> tuple[list[logging.LogRecord], obj
     """Build `content` into `output` with the project's settings; the log, the build's report
     (a copy of news_reader.site.LAST_REPORT) and the time taken."""
     settings = read_settings(str(SETTINGS), override={"PATH": str(content), "OUTPUT_PATH": str(output)})
-    handler = _RecordHandler()
+    handler = LogRecords(logging.INFO)
     reader_log = logging.getLogger("news_reader")
     old_level = reader_log.level
     reader_log.setLevel(logging.INFO)  # the summary line is logged at INFO
