@@ -188,12 +188,28 @@ def test_a_rebuild_writes_only_pages_whose_bytes_changed(tmp_path):
     assert _same_tree(tmp_path / "cold", output) == []
 
 
-def test_urls_worked_out_once_give_the_same_site(tmp_path, monkeypatch):
+def test_urls_worked_out_once_and_fast_listings_give_the_same_site(tmp_path, monkeypatch):
     sys.path.insert(0, str(ROOT / "plugins"))
     from news_reader import writer
 
     content = _fixture_content(tmp_path / "content")
     _build(content, tmp_path / "fixed")
     monkeypatch.setattr(writer, "_fixed_class", lambda cls: cls)  # Pelican's own URL properties
+    monkeypatch.setattr(writer, "_Listing", list)  # and its own tag and category lists
     _build(content, tmp_path / "plain", BROADSHEET_WRITE_UNCHANGED=True)
     assert _same_tree(tmp_path / "plain", tmp_path / "fixed") == []
+
+
+def test_a_fast_listing_answers_in_as_a_list_does():
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader.writer import _Listing
+
+    a, b, c = object(), object(), object()
+    listing = _Listing([a, b])
+    assert a in listing and c not in listing and list(listing) == [a, b]
+    listing.append(c)
+    assert c in listing
+    listing.remove(a)
+    assert a not in listing and listing == [b, c]
+    listing[0] = a
+    assert a in listing and b not in listing

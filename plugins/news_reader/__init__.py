@@ -13,7 +13,7 @@ from .related import relate_stories
 from .sharing import describe_stories
 from .site import report_build, settle_stories, strip_feed_markup
 from .sitemap import write_site_files
-from .writer import fix_urls, get_writer
+from .writer import fast_listings, fix_urls, get_writer
 
 
 def add_reader(readers):
@@ -31,6 +31,7 @@ def register():
     signals.article_generator_finalized.connect(relate_stories)
     signals.article_generator_finalized.connect(describe_stories)
     signals.article_generator_finalized.connect(fix_urls)  # last: URLs are settled
+    signals.article_generator_finalized.connect(fast_listings)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.article_writer_finalized.connect(write_site_files)
     signals.all_generators_finalized.connect(report_build)

@@ -111,3 +111,47 @@ def fix_urls(generator) -> None:
         cls = type(article)
         if isinstance(getattr(cls, "url", None), property) and isinstance(getattr(cls, "save_as", None), property):
             article.__class__ = _fixed_class(cls)
+
+
+# --- Listings with constant-time membership ----------------------------------------------------
+
+
+class _Listing(list):
+    """A tag's or category's stories: a list whose `in` looks up a set of ids, not the whole list.
+
+    Pelican writes each tag page with `[a for a in self.dates if a in articles]`: every story
+    against every story of the tag, for every tag. With 27,000 tags at 10,000 stories that was
+    20 s of a warm build; with this it is linear. Stories have no `__eq__` of their own, so `in`
+    compares identities, as here. Any change to the list drops the id set."""
+
+    _ids: frozenset | None = None
+
+    def __contains__(self, item) -> bool:
+        if self._ids is None:
+            self._ids = frozenset(map(id, self))
+        return id(item) in self._ids
+
+
+def _drop_ids(name):
+    method = getattr(list, name)
+
+    def changed(self, *args, **kwargs):
+        self._ids = None
+        return method(self, *args, **kwargs)
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__",
+              "__delitem__", "__iadd__", "__imul__"):
+    setattr(_Listing, _name, _drop_ids(_name))
+
+
+def fast_listings(generator) -> None:
+    """`article_generator_finalized`: tag and category lists get a constant-time `in` (same order,
+    same stories, so the same pages)."""
+    for tag in list(generator.tags):
+        generator.tags[tag] = _Listing(generator.tags[tag])
+    if isinstance(generator.categories, list):
+        generator.categories[:] = [(category, _Listing(stories)) for category, stories in generator.categories]
