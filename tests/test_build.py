@@ -500,3 +500,15 @@ def test_archives_list_every_story(site):
     archive = site.soup(site.output / "archives.html")
     assert {text(a) for a in archive.select("main li a")} == {SEED_TITLE, HOSTILE_TITLE, LINKED_TITLE}
 
+
+
+def test_listings_mark_key_points_picked_automatically(tmp_path):
+    story = "Date: 2021-04-01 10:00\n\nBridge reopens\n\nThe bridge reopened on Thursday after a year of repairs.\n\nTraffic was light.\n"
+    (tmp_path / "auto").mkdir()
+    (tmp_path / "seed").mkdir()
+    site = build_site(tmp_path / "auto", {"bridge.txt": story})
+    summary = site.soup(site.output / "index.html").select_one("article.story-summary")
+    assert summary.select_one(".points[data-automatic]") is not None
+    assert text(summary.select_one(".auto-note")) == "Key points picked from the story"
+    seed_like = build_site(tmp_path / "seed", {SEED.name: SEED.read_text(encoding="utf-8")})
+    assert seed_like.soup(seed_like.output / "index.html").select_one(".points[data-automatic]") is None
