@@ -113,45 +113,51 @@ def fix_urls(generator) -> None:
             article.__class__ = _fixed_class(cls)
 
 
-# --- Listings with constant-time membership ----------------------------------------------------
+# --- Tag and category pages in linear time ---------------------------------------------------------
 
 
-class _Listing(list):
-    """A tag's or category's stories: a list whose `in` looks up a set of ids, not the whole list.
-
-    Pelican writes each tag page with `[a for a in self.dates if a in articles]`: every story
-    against every story of the tag, for every tag. With 27,000 tags at 10,000 stories that was
-    20 s of a warm build; with this it is linear. Stories have no `__eq__` of their own, so `in`
-    compares identities, as here. Any change to the list drops the id set."""
-
-    _ids: frozenset | None = None
-
-    def __contains__(self, item) -> bool:
-        if self._ids is None:
-            self._ids = frozenset(map(id, self))
-        return id(item) in self._ids
+def _in_date_order(articles, position: dict[int, int]) -> list:
+    """`[a for a in dates if a in articles]` (Pelican's way, identity comparison as stories have
+    no `__eq__`) without reading every story for every tag: each story once, in `dates` order."""
+    found = {id(a): a for a in articles if id(a) in position}
+    return [found[key] for key in sorted(found, key=position.__getitem__)]
 
 
-def _drop_ids(name):
-    method = getattr(list, name)
-
-    def changed(self, *args, **kwargs):
-        self._ids = None
-        return method(self, *args, **kwargs)
-
-    changed.__name__ = name
-    return changed
-
-
-for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__",
-              "__delitem__", "__iadd__", "__imul__"):
-    setattr(_Listing, _name, _drop_ids(_name))
+def _listing_pages(generator, write, kind: str, pairs) -> None:
+    """Pelican 4.12's `generate_tags` / `generate_categories`, with the stories of each page in
+    date order found through an index instead of a scan of every story."""
+    template = generator.get_template(kind)
+    position = {id(a): i for i, a in enumerate(generator.dates)}
+    for wrapper, articles in pairs:
+        try:
+            write(
+                wrapper.save_as,
+                template,
+                generator.context,
+                **{kind: wrapper},
+                url=wrapper.url,
+                articles=articles,
+                dates=_in_date_order(articles, position),
+                template_name=kind,
+                blog=True,
+                page_name=wrapper.page_name,
+                all_articles=generator.articles,
+            )
+        except FileOverwriteFailedError:
+            if not wrapper.slug:
+                logger.info(
+                    '%s "%s" has an invalid slug; skipping writing %s page...', kind.capitalize(), wrapper, kind,
+                    extra={"limit_msg": f"Further {kind} pages with invalid slugs."},
+                )
+                continue
+            logger.error('Failed to write %s page for "%s".', kind.capitalize(), wrapper)
+            raise
 
 
 def fast_listings(generator) -> None:
-    """`article_generator_finalized`: tag and category lists get a constant-time `in` (same order,
-    same stories, so the same pages)."""
-    for tag in list(generator.tags):
-        generator.tags[tag] = _Listing(generator.tags[tag])
-    if isinstance(generator.categories, list):
-        generator.categories[:] = [(category, _Listing(stories)) for category, stories in generator.categories]
+    """`article_generator_finalized`: this generator writes its tag and category pages in linear
+    time. Pelican's own test every story against every story of each tag
+    (`[a for a in self.dates if a in articles]`): with 24,000 tags at 10,000 stories that was 20 s
+    of a warm build under cProfile. Same pages (tests/test_levers.py)."""
+    generator.generate_tags = lambda write: _listing_pages(generator, write, "tag", generator.tags.items())
+    generator.generate_categories = lambda write: _listing_pages(generator, write, "category", generator.categories)
