@@ -16,12 +16,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from pelican import Pelican
-from pelican.settings import read_settings
-from support import LogRecords
+from support import BuiltPages, run_pelican, write_stories
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = ROOT / "pelicanconf.py"
 SEED = ROOT / "content" / "000_7badf5751ba94d9e.txt"
 
 SEED_TITLE = "Police step up security at UK mosques after New Zealand massacre"
@@ -84,21 +81,12 @@ HOME_PAGE_BUDGET = 50_000
 # --- building -------------------------------------------------------------------------------
 
 
-class Site:
+class Site(BuiltPages):
     """A built site: its output folder, log records and parsed pages."""
 
     def __init__(self, output: Path, records: list[logging.LogRecord]):
-        self.output = output
+        super().__init__(output)
         self.records = records
-        self._soups: dict[Path, BeautifulSoup] = {}
-
-    def pages(self) -> list[Path]:
-        return sorted(self.output.rglob("*.html"))
-
-    def soup(self, path: Path) -> BeautifulSoup:
-        if path not in self._soups:
-            self._soups[path] = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        return self._soups[path]
 
     def story_page(self, title: str) -> Path:
         """The page whose story headline (h1 in article.story) reads `title`."""
@@ -112,22 +100,8 @@ class Site:
 
 
 def build_site(root: Path, stories: dict[str, str], **overrides) -> Site:
-    content = root / "content"
-    content.mkdir()
-    for name, body in stories.items():
-        (content / name).write_text(body, encoding="utf-8")
     output = root / "output"
-    settings = read_settings(
-        str(SETTINGS),
-        override={"PATH": str(content), "OUTPUT_PATH": str(output), **overrides},
-    )
-    handler = LogRecords()
-    logging.getLogger().addHandler(handler)
-    try:
-        Pelican(settings=settings).run()
-    finally:
-        logging.getLogger().removeHandler(handler)
-    return Site(output, handler.records)
+    return Site(output, run_pelican(write_stories(root, stories), output, **overrides))
 
 
 def stories() -> dict[str, str]:

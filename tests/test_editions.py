@@ -14,15 +14,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from pelican import Pelican
-from pelican.settings import read_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = ROOT / "pelicanconf.py"
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from news_reader.editions import group_editions  # noqa: E402
-from support import LogRecords
+from support import BuiltPages, run_pelican, write_stories
 
 
 def story(date: str, title: str, *, category: str = "Local", featured: bool = False, point: str = "") -> str:
@@ -54,16 +51,10 @@ STORIES = {
 SATURDAY_ORDER = [EARLY_FEATURED, LATE, MORNING]  # featured pins to the top, then newest first
 
 
-class Site:
+class Site(BuiltPages):
     def __init__(self, output: Path, records: list[logging.LogRecord]):
-        self.output, self.records = output, records
-        self._soups: dict[Path, BeautifulSoup] = {}
-
-    def soup(self, path: Path | str) -> BeautifulSoup:
-        path = self.output / path if isinstance(path, str) else path
-        if path not in self._soups:
-            self._soups[path] = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        return self._soups[path]
+        super().__init__(output)
+        self.records = records
 
     def follow(self, page: Path | str, href: str) -> Path:
         page = self.output / page if isinstance(page, str) else page
@@ -75,18 +66,8 @@ class Site:
 
 
 def build(root: Path, stories: dict[str, str] = STORIES, **overrides) -> Site:
-    content = root / "content"
-    content.mkdir()
-    for name, body in stories.items():
-        (content / name).write_text(body, encoding="utf-8")
-    settings = read_settings(str(SETTINGS), override={"PATH": str(content), "OUTPUT_PATH": str(root / "output"), **overrides})
-    handler = LogRecords()
-    logging.getLogger().addHandler(handler)
-    try:
-        Pelican(settings=settings).run()
-    finally:
-        logging.getLogger().removeHandler(handler)
-    return Site(root / "output", handler.records)
+    output = root / "output"
+    return Site(output, run_pelican(write_stories(root, stories), output, **overrides))
 
 
 def text(tag) -> str:

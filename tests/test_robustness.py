@@ -45,7 +45,7 @@ from news_reader import render  # noqa: E402
 from news_reader.decode import decode_bytes  # noqa: E402
 from news_reader.parse import parse_story  # noqa: E402
 from news_reader.story import Story, StoryError  # noqa: E402
-from support import LogRecords
+from support import BuiltPages, LogRecords
 
 # --- the inputs -------------------------------------------------------------------------------
 
@@ -139,19 +139,11 @@ def test_every_input_file_has_an_expected_fate():
 # --- building -------------------------------------------------------------------------------
 
 
-class Site:
+class Site(BuiltPages):
     def __init__(self, root: Path, content: Path, output: Path, records, report, seconds: float):
-        self.root, self.content, self.output = root, content, output
+        super().__init__(output)
+        self.root, self.content = root, content
         self.records, self.report, self.seconds = records, report, seconds
-        self._soups: dict[Path, BeautifulSoup] = {}
-
-    def pages(self) -> list[Path]:
-        return sorted(self.output.rglob("*.html"))
-
-    def soup(self, path: Path) -> BeautifulSoup:
-        if path not in self._soups:
-            self._soups[path] = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        return self._soups[path]
 
     def story_pages(self, title: str) -> list[Path]:
         """Pages whose story headline (h1 in article.story) reads `title`."""
