@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
 from pelican.settings import DEFAULT_CONFIG
-from pelican.utils import slugify
 
 from .inspection import format_summary, inspect_file
 from .stories import Story, StoryError, display_path, find_story_files, load_story
@@ -40,6 +39,7 @@ from .stories import Story, StoryError, display_path, find_story_files, load_sto
 from news_reader.decode import decode_bytes  # noqa: E402  (tools.stories put plugins/ on sys.path)
 from news_reader.header import KNOWN_KEYS, parse_date, split_header  # noqa: E402
 from news_reader.parse import parse_story  # noqa: E402
+from news_reader.reader import short_slug  # noqa: E402
 
 #: How a header key is written (the parser reads keys in any case).
 KEY_NAMES = {key: ("Source-URL" if key == "source-url" else key.title()) for key in KNOWN_KEYS}
@@ -149,10 +149,7 @@ def split_text(text: str, display: str) -> tuple[dict[str, str], str, str, int]:
 
 def file_slug(title: str) -> str:
     """The title as a file-name slug, cut at a word end."""
-    slug = slugify(title, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
-    if len(slug) > FILENAME_SLUG_MAX_CHARS:
-        slug = slug[:FILENAME_SLUG_MAX_CHARS].rsplit("-", 1)[0]
-    return slug or "story"
+    return short_slug(title, DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"], FILENAME_SLUG_MAX_CHARS)
 
 
 def fingerprint(story: Story) -> str:

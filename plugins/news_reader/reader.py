@@ -20,6 +20,14 @@ logger = logging.getLogger(__name__)
 #: Longest URL name made from a title (file systems refuse names over 255 bytes).
 SLUG_MAX_CHARS = 80
 
+def short_slug(title: str, regex_subs, max_chars: int = SLUG_MAX_CHARS) -> str:
+    """`title` slugified, cut at a word end to keep URLs and file names short."""
+    slug = slugify(title, regex_subs=regex_subs)
+    if len(slug) > max_chars:
+        slug = slug[:max_chars].rsplit("-", 1)[0]
+    return slug or "story"
+
+
 _FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
 
@@ -65,7 +73,7 @@ class StoryReader(BaseReader):
             if key in header:
                 meta[key] = self.process_metadata(key, header[key])
         # a Slug: header is slugified too, so it cannot carry quotes, markup or odd file names
-        meta["slug"] = self._slug(header.get("slug") or story.title)
+        meta["slug"] = short_slug(header.get("slug") or story.title, self.settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
         if "note" in pieces:
             meta["note"] = pieces["note"]
         meta["featured"] = header.get("featured", "").strip().lower() in ("yes", "true", "1")
@@ -73,13 +81,6 @@ class StoryReader(BaseReader):
             meta["summary"] = pieces["header_summary"]
         meta["date"] = self.process_metadata("date", self._date(story, filename, display))
         return meta
-
-    def _slug(self, title: str) -> str:
-        """The URL name: the title slugified, cut at a word end to keep file names short."""
-        slug = slugify(title, regex_subs=self.settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
-        if len(slug) > SLUG_MAX_CHARS:
-            slug = slug[:SLUG_MAX_CHARS].rsplit("-", 1)[0]
-        return slug or "story"
 
     def _date(self, story, filename, display) -> str:
         """Date precedence: header, file-name prefix, timestamp in the text, file time (warned)."""
