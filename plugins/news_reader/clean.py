@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 import ftfy
-from ftfy.badness import is_bad
+from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
 
 from . import rules
 
@@ -23,11 +23,23 @@ _FTFY = ftfy.TextFixerConfig(
 )
 
 
+#: Every match of ftfy's mojibake pattern (`ftfy.badness.BADNESS_RE`) holds a character of one of
+#: its categories other than these three, which are the punctuation of ordinary text (curly
+#: quotes, dashes, bullets, no-break space); tests/test_clean.py checks this against the pattern.
+_PUNCTUATION_CATEGORIES = ("common", "start_punctuation", "end_punctuation")
+#: A character without which ftfy's `is_bad` is False: text with none of them needs no repair.
+MOJIBAKE_SIGN = re.compile(
+    "[" + "".join(chars for name, chars in MOJIBAKE_CATEGORIES.items() if name not in _PUNCTUATION_CATEGORIES) + "]"
+)
+
+
 def normalise(text: str) -> str:
     """Text with LF line endings, repaired characters, entities decoded, no invisible characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # ftfy is the slow part of reading: run it only on text that shows signs of mojibake
-    text = ftfy.fix_text(text, _FTFY) if is_bad(text) else unicodedata.normalize("NFC", text)
+    # ftfy is the slow part of reading: run it only on text that shows signs of mojibake, and its
+    # own test for those signs (is_bad, a few ms a story) only on text with a character they need
+    suspect = MOJIBAKE_SIGN.search(text) and is_bad(text)
+    text = ftfy.fix_text(text, _FTFY) if suspect else unicodedata.normalize("NFC", text)
     text = _unescape_entities(text)
     text = rules.INVISIBLE.sub("", text)
     return text.replace("\t", " ").replace("\u00a0", " ").replace("\u202f", " ")

@@ -1,0 +1,81 @@
+"""Text repair (plugins/news_reader/clean.py): the pre-filter that spares ftfy's mojibake test on
+ordinary text must never hide a text that ftfy's own test (`ftfy.badness.is_bad`) calls bad.
+
+`MOJIBAKE_SIGN` is sound when every way `ftfy.badness.BADNESS_RE` can match needs at least one
+character from it. The first test reads the pattern itself (its alternatives and their
+character classes, with Python's regex parser), so an ftfy upgrade that adds a way to match
+without such a character fails here instead of letting mojibake through.
+"""
+
+import re
+import string
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent / "plugins"))
+
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad  # noqa: E402
+from re import _constants as sre  # noqa: E402
+from re import _parser as sre_parse  # noqa: E402
+
+from news_reader.clean import _PUNCTUATION_CATEGORIES, MOJIBAKE_SIGN, normalise  # noqa: E402
+
+
+def _class_chars(item) -> set[str] | None:
+    """The characters one pattern item matches, when it is a plain literal or character class."""
+    op, arg = item
+    if op is sre.LITERAL:
+        return {chr(arg)}
+    if op is not sre.IN:
+        return None  # a repeat, an anchor, `.`: no character it surely needs
+    chars: set[str] = set()
+    for member, value in arg:
+        if member is sre.LITERAL:
+            chars.add(chr(value))
+        elif member is sre.RANGE:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        else:
+            return None  # a negated class or a category such as \s or \w: could be any character
+    return chars
+
+
+SIGNS = _class_chars(sre_parse.parse(MOJIBAKE_SIGN.pattern).data[0])
+
+
+def test_every_match_of_ftfys_badness_pattern_needs_a_mojibake_sign():
+    assert not BADNESS_RE.flags & re.IGNORECASE  # a case-blind pattern would match more letters
+    tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert len(tree.data) == 1 and tree.data[0][0] is sre.BRANCH
+    alternatives = tree.data[0][1][1]
+    assert len(alternatives) > 30
+    for alternative in alternatives:
+        needed = [chars for chars in map(_class_chars, alternative.data) if chars is not None]
+        assert any(chars <= SIGNS for chars in needed), f"an alternative of BADNESS_RE needs no sign: {alternative}"
+
+
+def test_ordinary_punctuation_is_no_sign():
+    assert not MOJIBAKE_SIGN.search("“Quoted” – ‘and’ — it’s • listed… \u00a0 ok")
+    assert MOJIBAKE_SIGN.search("Itâ€™s")
+
+
+#: Ordinary text: ASCII and ftfy's punctuation categories (curly quotes, dashes, bullets, ...).
+_ORDINARY = sorted(
+    set(string.printable)
+    | set().union(*(_class_chars(sre_parse.parse(f"[{MOJIBAKE_CATEGORIES[name]}]").data[0]) for name in _PUNCTUATION_CATEGORIES))
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ORDINARY), max_size=40))
+def test_text_without_a_sign_is_not_bad_to_ftfy(text):
+    assert not MOJIBAKE_SIGN.search(text)
+    assert not is_bad(text)
+
+
+def test_mojibake_is_still_repaired():
+    assert normalise("Itâ€™s the councilâ€™s plan") == "It’s the council’s plan"
+    assert normalise("“Quoted” – it’s • fine") == "“Quoted” – it’s • fine"
