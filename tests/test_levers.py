@@ -4,6 +4,7 @@ import filecmp
 import logging
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -217,3 +218,70 @@ def test_listing_pages_list_stories_as_pelican_does():
     position = {id(a): i for i, a in enumerate(dates)}
     for articles in ([stories[0], stories[5], stories[3]], [stories[4], stories[2], stories[2]], [], stories):
         assert _in_date_order(articles, position) == [a for a in dates if a in articles]
+
+
+# --- Pages rendered only when what they read changed (plugins/news_reader/pages.py) ----------------
+
+
+def _synthetic(folder: Path, count: int, start: int = 0) -> None:
+    """`count` synthetic stories (bench/gen_corpus.py), dated and tagged in their headers."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_corpus.py"), "--n", str(count), "--start", str(start),
+                    "--form", "txt", "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
+
+
+def _pages_report() -> tuple[int, int]:
+    """(rendered, kept) of the last build's page memo."""
+    from news_reader import writer
+
+    return writer.LAST_PAGES
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_pages_are_rendered_again_exactly_when_what_they_show_changed(tmp_path):
+    """After each kind of edit, a rebuild into the same folder with the page memo equals a cold
+    build without any cache, and a rebuild with nothing changed renders no page."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    content, cache, output = _fixture_content(tmp_path / "content"), tmp_path / "cache", tmp_path / "out"
+    _synthetic(content, 30)
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    stories = sorted(content.glob("2*.txt"))
+    settings = {"BROADSHEET_CACHE_PATH": str(cache), "THEME": str(theme)}
+    _build(content, output, **settings)
+    everything = _pages_report()[0]
+
+    def check(step: str, **extra) -> tuple[int, int]:
+        _build(content, output, **settings, **extra)
+        report = _pages_report()
+        _build(content, tmp_path / step, THEME=str(theme), **extra)  # cold, no cache
+        assert _same_tree(tmp_path / step, output) == [], step
+        return report
+
+    assert check("nothing") == (0, everything)
+    _synthetic(content, 1, start=500)
+    added = check("added")
+    assert 0 < added[0] < everything / 2  # the new story's page, its neighbours and listings
+    stories[3].write_text(stories[3].read_text(encoding="utf-8") + "\nOne more paragraph, added by an edit.\n",
+                          encoding="utf-8")
+    assert 0 < check("body")[0] < everything / 2
+    _edit(stories[5], "Tags: ", "Tags: Lighthouses, ")  # a new tag: its page, the tag index
+    assert check("tags")[0] < everything / 2
+    _edit(stories[7], "Category: ", "Category: Weather ")  # a new section: in every page's navigation
+    assert check("section")[1] == 0
+    (theme / "templates" / "article.html").write_text(
+        (theme / "templates" / "article.html").read_text(encoding="utf-8").replace("</article>", "</article>\n"),
+        encoding="utf-8",
+    )
+    theme_edit = check("template")
+    assert 0 < theme_edit[0] < everything  # story pages only
+    assert check("setting", SITENAME="The Daily Digest")[1] == 0  # every page shows the name
+    (stories[9]).unlink()  # its page stays behind (DELETE_OUTPUT_DIRECTORY is off), as without the memo
+    _build(content, output, **settings)
+    _build(content, tmp_path / "deleted", THEME=str(theme))
+    leftovers = _same_tree(tmp_path / "deleted", output)
+    assert leftovers and not [p for p in leftovers if (tmp_path / "deleted" / p).exists()]

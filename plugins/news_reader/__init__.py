@@ -7,13 +7,14 @@ from .config import check_parser_settings
 from .entities import rank_tags, tag_stories
 from .jsonfeed import write_json_feeds
 from .cache import save_memos
+from .pages import list_sections
 from .prepare import prepare_all
 from .reader import StoryReader
 from .related import relate_stories
 from .sharing import describe_stories
 from .site import report_build, settle_stories, strip_feed_markup
 from .sitemap import write_site_files
-from .writer import fast_listings, fix_urls, get_writer
+from .writer import fast_listings, fix_urls, get_writer, report_writes
 
 
 def add_reader(readers):
@@ -28,6 +29,7 @@ def register():
     signals.article_generator_pretaxonomy.connect(settle_stories)
     signals.article_generator_pretaxonomy.connect(tag_stories)
     signals.article_generator_finalized.connect(rank_tags)
+    signals.article_generator_finalized.connect(list_sections)
     signals.article_generator_finalized.connect(relate_stories)
     signals.article_generator_finalized.connect(describe_stories)
     signals.article_generator_finalized.connect(fix_urls)  # last: URLs are settled
@@ -37,5 +39,6 @@ def register():
     signals.all_generators_finalized.connect(report_build)
     signals.feed_generated.connect(strip_feed_markup)
     signals.get_generators.connect(editions.get_generators)
+    signals.finalized.connect(report_writes)
     signals.finalized.connect(save_memos)
     signals.get_writer.connect(get_writer)

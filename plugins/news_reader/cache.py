@@ -188,6 +188,7 @@ def open_memos(folder, fingerprint: str) -> None:
     _MEMOS.clear()
     if folder:
         _MEMOS["entities"] = Memo(Path(folder) / "memo-entities.bin", fingerprint)
+        _MEMOS["pages"] = Memo(Path(folder) / "memo-pages.bin", fingerprint)
 
 
 def memo(name: str) -> Memo | None:

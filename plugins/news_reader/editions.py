@@ -147,9 +147,11 @@ class EditionsGenerator(Generator):
     def generate_output(self, writer):
         relative = self.settings["RELATIVE_URLS"]
         template = self.get_template("edition")
+        latest = self.context["latest_edition"]
         for edition in self.editions:
-            writer.write_file(edition.save_as, template, self.context, relative_urls=relative,
-                              edition=edition, page_name="edition", template_name="edition", url=edition.url)
+            writer.write_file(edition.save_as, template, self.context, relative_urls=relative, edition=edition,
+                              is_latest=edition is latest, page_name="edition", template_name="edition",
+                              url=edition.url)
         self._write_home(writer, relative)
         if setting(self.settings, "BROADSHEET_SEARCH"):
             save_as = setting(self.settings, "BROADSHEET_SEARCH_SAVE_AS")

@@ -12,7 +12,11 @@ import io
 import logging
 import os
 
+import jinja2
 from pelican.writers import FileOverwriteFailedError, Writer
+
+from .cache import memo
+from .pages import MemoTemplate, PageMemo
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +36,20 @@ class _Pending(io.StringIO):
 
 
 class SameBytesWriter(Writer):
-    """Writes only files whose bytes changed; counts both kinds (`written`, `unchanged`)."""
+    """Writes only files whose bytes changed; counts both kinds (`written`, `unchanged`). With the
+    parse cache on, a page whose inputs are those of the last build is not even rendered (pages.py)."""
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
         self.written = self.unchanged = 0
+        store = memo("pages")
+        self.pages = PageMemo(store, store.fingerprint, self.settings) if store else None
+        _WRITERS[:] = [self]
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if self.pages is not None and isinstance(template, jinja2.Template):
+            template = MemoTemplate(template, self.pages, self.output_path)
+        return super().write_file(name, template, context, *args, **kwargs)
 
     def _open_w(self, filename, encoding, override=False):
         # Pelican's own checks against writing one file twice (pelican.writers.Writer._open_w)
@@ -72,6 +85,25 @@ class SameBytesWriter(Writer):
         with open(filename, "wb") as handle:
             handle.write(data)
         self.written += 1
+
+
+#: The writer of the build in progress, for its closing line (`report_writes`).
+_WRITERS: list[SameBytesWriter] = []
+#: (pages rendered, pages left as they were) in the last build with the page memo on.
+LAST_PAGES: tuple[int, int] | None = None
+
+
+def report_writes(*_args) -> None:
+    """Pelican's `finalized` signal: how many pages were rendered and files written."""
+    global LAST_PAGES
+    LAST_PAGES = None
+    for writer in _WRITERS:
+        pages = ""
+        if writer.pages:
+            LAST_PAGES = (writer.pages.rendered, writer.pages.kept)
+            pages = f"{writer.pages.rendered} rendered, {writer.pages.kept} with the inputs of the last build; "
+        logger.info("Broadsheet pages: %sfiles: %d written, %d unchanged", pages, writer.written, writer.unchanged)
+    _WRITERS.clear()
 
 
 def get_writer(pelican_object):
