@@ -68,6 +68,15 @@ def generate(form: str, out: Path, stories: int, start: int = 0) -> None:
     )
 
 
+def check_pages(name: str, output: Path, pattern: str, expected: int) -> None:
+    """Fail the bench when a build wrote fewer story pages than it was given stories: a build
+    that silently skipped its input (stock Pelican without the `markdown` package reads no `.md`)
+    would otherwise look fast."""
+    found = sum(1 for _ in output.glob(pattern))
+    if found < expected:
+        raise RuntimeError(f"{name}: {found} story pages in {output} for {expected} stories")
+
+
 def timed(name: str, command: list[str], cwd: Path) -> Run:
     """Run `command` in a child process; its wall time and peak memory."""
     started = time.perf_counter()
@@ -94,6 +103,7 @@ def _broadsheet(work: Path, stories: int) -> list[Run]:
     edited = sorted(content.glob("*.txt"))[stories // 2]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph, added by an edit.\n", encoding="utf-8")
     runs.append(timed("Broadsheet edit one", build, ROOT))
+    check_pages("Broadsheet", output, "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.html", stories + 1)
     return runs
 
 
@@ -101,7 +111,9 @@ def _stock_pelican(work: Path, stories: int) -> list[Run]:
     generate("pelican-md", work / "content", stories)
     (work / "pelicanconf.py").write_text(_STOCK_PELICAN_SETTINGS, encoding="utf-8")
     build = [sys.executable, "-m", "pelican", "-q", "-s", "pelicanconf.py", "-o", "output", "content"]
-    return [timed("stock Pelican cold", build, work)]
+    runs = [timed("stock Pelican cold", build, work)]
+    check_pages("stock Pelican", work / "output", "*.html", stories)
+    return runs
 
 
 def _hugo(work: Path, stories: int) -> list[Run]:
@@ -115,7 +127,9 @@ def _hugo(work: Path, stories: int) -> list[Run]:
         path = work / "layouts" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return [timed("Hugo cold", [hugo, "--quiet", "-d", "public"], work)]
+    runs = [timed("Hugo cold", [hugo, "--quiet", "-d", "public"], work)]
+    check_pages("Hugo", work / "public" / "posts", "*/index.html", stories)
+    return runs
 
 
 def main(stories: int = 1000, competitors: bool = True) -> int:
