@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
@@ -254,6 +255,11 @@ def test_pages_are_rendered_again_exactly_when_what_they_show_changed(tmp_path):
     settings = {"BROADSHEET_CACHE_PATH": str(cache), "THEME": str(theme)}
     _build(content, output, **settings)
     everything = _pages_report()[0]
+    from news_reader.rendering import PARALLEL_MIN_PAGES
+
+    assert everything >= PARALLEL_MIN_PAGES  # rendered in worker processes
+    _build(content, tmp_path / "pelican_writer", THEME=str(theme), BROADSHEET_WRITE_UNCHANGED=True)
+    assert _same_tree(tmp_path / "pelican_writer", output) == []  # as Pelican's writer renders, one by one
 
     def check(step: str, **extra) -> tuple[int, int]:
         _build(content, output, **settings, **extra)
@@ -285,3 +291,18 @@ def test_pages_are_rendered_again_exactly_when_what_they_show_changed(tmp_path):
     _build(content, tmp_path / "deleted", THEME=str(theme))
     leftovers = _same_tree(tmp_path / "deleted", output)
     assert leftovers and not [p for p in leftovers if (tmp_path / "deleted" / p).exists()]
+
+
+def test_a_page_that_fails_to_render_fails_the_build_naming_it(tmp_path):
+    """Rendered in the build's own process or in a worker (every other page), whichever it is."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    content = _fixture_content(tmp_path / "content")
+    _synthetic(content, 40)
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    article = theme / "templates" / "article.html"
+    broken = "{% if article.slug == 'ferry-service-resumes' %}{{ article.no_such.thing }}{% endif %}"
+    article.write_text(article.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}" + broken),
+                       encoding="utf-8")
+    with pytest.raises(RuntimeError, match=r"could not render \S*ferry-service-resumes.html: UndefinedError"):
+        _build(content, tmp_path / "out", THEME=str(theme))

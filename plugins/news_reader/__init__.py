@@ -14,7 +14,7 @@ from .related import relate_stories
 from .sharing import describe_stories
 from .site import report_build, settle_stories, strip_feed_markup
 from .sitemap import write_site_files
-from .writer import fast_listings, fix_urls, get_writer, report_writes
+from .writer import fast_listings, fix_urls, get_writer, render_pages, report_writes
 
 
 def add_reader(readers):
@@ -39,6 +39,7 @@ def register():
     signals.all_generators_finalized.connect(report_build)
     signals.feed_generated.connect(strip_feed_markup)
     signals.get_generators.connect(editions.get_generators)
+    signals.finalized.connect(render_pages)  # first: the pages the generators asked for
     signals.finalized.connect(report_writes)
     signals.finalized.connect(save_memos)
     signals.get_writer.connect(get_writer)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import types
 from functools import lru_cache
 
@@ -150,38 +149,24 @@ class PageMemo:
             _update(digest, name.encode(), self.fingerprints.of(context[name]) if name in context else b"-")
         return digest.hexdigest()
 
-    def render(self, template: jinja2.Template, context: dict, output_path: str) -> str:
-        """The page's text: from its file when its key is unchanged, else rendered."""
-        key = self.key(template, context)
-        path = os.path.join(output_path, str(context.get("output_file")))
+    def unchanged(self, key: str | None, path: str) -> bool:
+        """Whether the page of `key` was written in the last build and its file still holds it."""
         stored = self.store.get(key) if key else None
-        if stored is not None:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                data = None
-            if data is not None and hashlib.sha1(data).digest() == stored:
-                self.kept += 1
-                return data.decode("utf-8")
-        output = template.render(context)
-        if key:
-            self.store.put(key, hashlib.sha1(output.encode("utf-8")).digest())
+        if stored is None:
+            return False
+        try:
+            with open(path, "rb") as handle:
+                same = hashlib.sha1(handle.read()).digest() == stored
+        except OSError:
+            return False
+        self.kept += same
+        return same
+
+    def remember(self, key: str | None, digest: bytes) -> None:
+        """A page rendered in this build: the sha1 of its bytes, under its key."""
         self.rendered += 1
-        return output
-
-
-class MemoTemplate:
-    """A template whose `render` asks the page memo first (what Pelican's writer calls)."""
-
-    def __init__(self, template: jinja2.Template, memo: PageMemo, output_path: str):
-        self._template, self._memo, self._output_path = template, memo, output_path
-
-    def render(self, context: dict) -> str:
-        return self._memo.render(self._template, context, self._output_path)
-
-    def __getattr__(self, name):
-        return getattr(self._template, name)
+        if key:
+            self.store.put(key, digest)
 
 
 def list_sections(generator) -> None:

@@ -1,8 +1,13 @@
-"""Pelican's writer, but a page or feed whose bytes are already on disk is not written again.
+"""Pelican's writer, but pages are rendered at the end on all cores, only when what they show
+changed, and a page or feed whose bytes are already on disk is not written again.
 
-A rebuild renders every page; most come out the same. Leaving those files alone saves the
-writes (and keeps their modification times, so `rsync` and browsers see only real changes).
-The bytes are compared in full (size first), so the output is the same as Pelican's own writer's.
+- Pages: each page the generators ask for becomes a job, rendered once they are all done
+  (rendering.py); with the parse cache on, a page whose inputs are those of the last build is
+  not rendered at all (pages.py).
+- Files: leaving a file with the same bytes alone saves the write and keeps its modification
+  time, so `rsync` and browsers see only real changes. The bytes are compared in full (size
+  first), so the output is the same as Pelican's own writer's (`BROADSHEET_WRITE_UNCHANGED = True`
+  turns all of this off: Pelican's own writer, for comparison).
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ import jinja2
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from .cache import memo
-from .pages import MemoTemplate, PageMemo
+from . import rendering
+from .pages import PageMemo
 
 logger = logging.getLogger(__name__)
 
 
 class _Pending(io.StringIO):
-    """Text collected in memory; written on close only when the file on disk differs."""
+    """Text collected in memory. On close: a page to render later is noted as a job; a page left
+    as it is, counted; anything else (feeds) written now when the file on disk differs."""
 
     def __init__(self, filename: str, encoding: str, writer: "SameBytesWriter"):
         super().__init__()
@@ -30,26 +37,70 @@ class _Pending(io.StringIO):
 
     def close(self) -> None:
         if not self.closed:
-            data = self.getvalue().encode(self._encoding)
-            self._writer._settle(self._filename, data)
+            self._writer._closed(self._filename, self.getvalue(), self._encoding)
         super().close()
 
 
+class _PageTemplate:
+    """What Pelican's writer renders a page with: `render` returns a placeholder that stands for
+    the page until the end of the build (rendering.py), or for a page the memo found unchanged."""
+
+    def __init__(self, template: jinja2.Template, writer: "SameBytesWriter", shared: dict):
+        self._template, self._writer, self._shared = template, writer, shared
+
+    def render(self, context: dict) -> str:
+        writer = self._writer
+        key = writer.pages.key(self._template, context) if writer.pages else None
+        path = os.path.join(writer.output_path, str(context.get("output_file")))
+        placeholder = f"\0broadsheet page {len(writer._placeholders)}\0"
+        kept = key is not None and writer.pages.unchanged(key, path)
+        writer._placeholders[placeholder] = None if kept else rendering.Job(self._template, context, self._shared, key)
+        return placeholder
+
+    def __getattr__(self, name):
+        return getattr(self._template, name)
+
+
 class SameBytesWriter(Writer):
-    """Writes only files whose bytes changed; counts both kinds (`written`, `unchanged`). With the
-    parse cache on, a page whose inputs are those of the last build is not even rendered (pages.py)."""
+    """Writes only files whose bytes changed and counts both kinds (`written`, `unchanged`).
+    Pages are rendered at the end of the build, on all cores (rendering.py); with the parse cache
+    on, a page whose inputs are those of the last build is not rendered at all (pages.py)."""
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
         self.written = self.unchanged = 0
         store = memo("pages")
         self.pages = PageMemo(store, store.fingerprint, self.settings) if store else None
+        self._placeholders: dict[str, rendering.Job | None] = {}
+        self._jobs: dict[str, rendering.Job] = {}
         _WRITERS[:] = [self]
 
     def write_file(self, name, template, context, *args, **kwargs):
-        if self.pages is not None and isinstance(template, jinja2.Template):
-            template = MemoTemplate(template, self.pages, self.output_path)
+        if isinstance(template, jinja2.Template):
+            template = _PageTemplate(template, self, context)
         return super().write_file(name, template, context, *args, **kwargs)
+
+    def _closed(self, filename: str, text: str, encoding: str) -> None:
+        if text not in self._placeholders:
+            written = self._settle(filename, text.encode(encoding))
+            self.written += written
+            self.unchanged += not written
+            return
+        job = self._placeholders.pop(text)
+        self._jobs.pop(filename, None)  # a page written over (override_output): the last one stands
+        if job is None:
+            self.unchanged += 1
+        else:
+            self._jobs[filename] = job
+
+    def render_pages(self) -> None:
+        """Render every page noted in this build, and remember each under its key."""
+        jobs, self._jobs = self._jobs, {}
+        for done in rendering.run(jobs, self._settle):
+            self.written += done.written
+            self.unchanged += not done.written
+            if self.pages:
+                self.pages.remember(done.key, done.digest)
 
     def _open_w(self, filename, encoding, override=False):
         # Pelican's own checks against writing one file twice (pelican.writers.Writer._open_w)
@@ -73,24 +124,30 @@ class SameBytesWriter(Writer):
         self._written_files.add(filename)
         return _Pending(filename, encoding, self)
 
-    def _settle(self, filename: str, data: bytes) -> None:
+    def _settle(self, filename: str, data: bytes) -> bool:
+        """Write `data` unless the file already holds it; whether it was written."""
         try:
             if os.path.getsize(filename) == len(data):
                 with open(filename, "rb") as handle:
                     if handle.read() == data:
-                        self.unchanged += 1
-                        return
+                        return False
         except OSError:
             pass  # not there yet (or unreadable): write it
         with open(filename, "wb") as handle:
             handle.write(data)
-        self.written += 1
+        return True
 
 
 #: The writer of the build in progress, for its closing line (`report_writes`).
 _WRITERS: list[SameBytesWriter] = []
 #: (pages rendered, pages left as they were) in the last build with the page memo on.
 LAST_PAGES: tuple[int, int] | None = None
+
+
+def render_pages(*_args) -> None:
+    """Pelican's `finalized` signal (first): render the pages noted during the build."""
+    for writer in _WRITERS:
+        writer.render_pages()
 
 
 def report_writes(*_args) -> None:
