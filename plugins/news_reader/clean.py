@@ -55,11 +55,11 @@ def _unescape_entities(text: str) -> str:
 
 def repair_line(line: str) -> str:
     """One line of prose: glued sentences split, tokenised punctuation closed up, spaces folded."""
-    line = re.sub(r"\s+", " ", line).strip()
+    line = " ".join(line.split())
     if _looks_tokenised(line):
         line = rules.TOKENISED_PUNCT.sub("", line)
         line = line.replace("`` ", "“").replace(" ''", "”").replace("``", "“").replace("''", "”")
-    return rules.GLUED_SENTENCE.sub(" ", line)
+    return rules.GLUED_SENTENCE.sub(r"\g<0> ", line)
 
 
 _TOKEN_GAP = re.compile(r" [,.;:!?](?= |$)| n't\b")

@@ -26,7 +26,7 @@ own features, then from its neighbours, by the rules below, in the order they ru
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import rules
@@ -37,6 +37,9 @@ from .story import Block, Story, StoryError
 
 #: Kinds of block that leave the story: repeats ("drop") and site furniture (reported as a warning).
 _GONE = ("drop", "furniture")
+_WORD_CHAR = re.compile(r"\w")
+_NOT_LETTER = re.compile(r"[^A-Za-z]")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -48,10 +51,15 @@ class _Block:
     kind: str = ""  # "" until classified
     credit: str | None = None
     lines: tuple[str, ...] = ()
+    _counted: str | None = field(default=None, init=False, repr=False, compare=False)  # the text `_words` counts
+    _words: int = field(default=0, init=False, repr=False, compare=False)
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        """The number of words, counted again only when the text has changed (the rules read it often)."""
+        if self._counted is not self.text:
+            self._counted, self._words = self.text, len(self.text.split())
+        return self._words
 
 
 def parse_story(text: str, path: str = "<text>", settings: dict | None = None) -> Story:
@@ -60,7 +68,7 @@ def parse_story(text: str, path: str = "<text>", settings: dict | None = None) -
     lines = normalise(text).split("\n")
     header, used, warnings = split_header(lines, path)
     blocks = _split_blocks(lines[used:], first_line=used + 1, limits=limits)
-    if not any(re.search(r"\w", b.text) for b in blocks):
+    if not any(_WORD_CHAR.search(b.text) for b in blocks):
         reason = "no story text after the header" if used else "the file has no text"
         raise StoryError(path, used + 1 if used else None, f"{reason}; add the story's text")
     found = _Found()
@@ -175,7 +183,7 @@ def _take_furniture_and_metadata(blocks: list[_Block], found: _Found) -> list[_B
         if rules.BYLINE_ALONE.match(text):
             byline_next = True
             continue
-        if any(p.match(text) for p in rules.FURNITURE):
+        if rules.FURNITURE.match(text):
             continue
         glued = rules.BYLINE_AND_TIMESTAMP.match(text)
         if glued and found.byline is None:
@@ -197,7 +205,7 @@ def _take_furniture_and_metadata(blocks: list[_Block], found: _Found) -> list[_B
         if match:
             found.source_url = match.group("url")
             continue
-        if rules.CONTRIBUTORS.search(text) and block is blocks[-1] or rules.CONTRIBUTORS.match(text):
+        if block is blocks[-1] and rules.CONTRIBUTORS.search(text) or rules.CONTRIBUTORS.match(text):
             block.kind = "endnote"
         kept.append(block)
     return kept
@@ -266,7 +274,7 @@ def _is_title_like(block: _Block, limits: rules.Thresholds) -> bool:
         and not rules.PICTURE_WORDS.search(text)
         and not rules.GALLERY_COUNTER.match(text)
         and not _dateline_match(text)
-        and not re.match(r"^(pictured|above|below|inset|top|left|right)\b", text, re.I)
+        and not rules.PICTURE_POINTER.match(text)
     )
 
 
@@ -346,12 +354,12 @@ _QUOTES = (("‘", "'"), ("’", "'"), ("‛", "'"), ("`", "'"), ("´", "'"), ("
 def _caption_key(text: str) -> str:
     """What two copies of one caption share: its letters and digits, without counter and credit,
     so copies that differ in spaces, quotes, apostrophes or punctuation are one caption."""
-    return re.sub(r"[\W_]+", "", _fold(_strip_credit(text)[0]))
+    return _NOT_ALNUM.sub("", _fold(_strip_credit(text)[0]).replace(" ", ""))  # spaces off first: fewer matches
 
 
 def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
     """Rule "repeats": a block that comes again is a caption (kept once); part of a paragraph again is a pull quote."""
-    keys = [_caption_key(b.text) if b.words <= limits.CAPTION_MAX_WORDS else "" for b in body]
+    keys = [_caption_key(b.text) if not b.kind and b.words <= limits.CAPTION_MAX_WORDS else "" for b in body]
     first_of: dict[str, int] = {}
     for index, block in enumerate(body):
         if block.kind or not keys[index]:
@@ -509,11 +517,11 @@ def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
         if block.kind or block.words > limits.SUBHEADING_MAX_WORDS + 5:
             continue
         text = block.text
-        letters = re.sub(r"[^A-Za-z]", "", text)
+        letters = _NOT_LETTER.sub("", text)
         all_caps = len(letters) >= 4 and letters.isupper()
         question = text.endswith("?") and block.words <= limits.SUBHEADING_MAX_WORDS
         ellipsis = text.endswith(("...", "…")) or text.startswith(("...", "…"))
-        unstopped = not re.search(r"[.!?:,;][\"'”’)]*$", text)
+        unstopped = not rules.STOPPED.search(text)
         following = _neighbour(body, index, 1)
         introduces = following is not None and following.kind in ("", "paragraph")
         if introduces and (all_caps or question or ellipsis or (unstopped and block.words <= limits.CROSSHEAD_MAX_WORDS)):
@@ -525,7 +533,7 @@ def _mark_subheadings(body: list[_Block], limits: rules.Thresholds) -> None:
 
 def _dateline_match(text: str) -> re.Match | None:
     match = rules.DATELINE.match(text)
-    letters = re.sub(r"[^A-Za-z]", "", match.group("dateline")) if match else ""
+    letters = _NOT_LETTER.sub("", match.group("dateline")) if match else ""
     return match if len(letters) >= 3 and len(text) > match.end() + 20 else None
 
 
@@ -551,7 +559,7 @@ def _take_dateline(body: list[_Block], found: _Found, limits: rules.Thresholds) 
 
 def _is_comment_like(block: _Block) -> bool:
     text = block.text
-    return bool(rules.FIRST_PERSON.search(text)) and not rules.REPORTING_VERB.search(text) and not rules.OPENING_QUOTE.match(text)
+    return not rules.OPENING_QUOTE.match(text) and bool(rules.FIRST_PERSON.search(text)) and not rules.REPORTING_VERB.search(text)
 
 
 def _mark_comments(body: list[_Block], limits: rules.Thresholds) -> None:
@@ -615,7 +623,7 @@ def _choose_title(header, found, body, path, limits) -> tuple[str, str | None]:
     sentence = _sentences(source)[0] if source else "Untitled story"
     words = sentence.rstrip(".").split()
     title = " ".join(words[: limits.DERIVED_TITLE_MAX_WORDS]) + ("…" if len(words) > limits.DERIVED_TITLE_MAX_WORDS else "")
-    title = title if re.search(r"\w", title) else "Untitled story"
+    title = title if _WORD_CHAR.search(title) else "Untitled story"
     line = first.line if first else 1
     return title, f"{path}:{line}: no headline line; add a Title: header (using “{title}”)"
 

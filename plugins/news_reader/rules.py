@@ -102,39 +102,42 @@ BULLET_GLYPH = re.compile(r"^\s*[•▪●◦‣]\s+\S")
 #: The CNN/DailyMail dataset's highlight marker, on a line of its own.
 HIGHLIGHT_MARKER = re.compile(r"^@highlight\s*$", re.I)
 
-#: Site furniture: whole lines that belong to the web page, not the story.
-FURNITURE = [
-    re.compile(p, re.I)
-    for p in (
-        r"^scroll down for (the )?videos?\.?$",
-        r"^advertisement\.?$",
-        r"^share this article\.?$",
-        r"^share or comment on this article:?.*$",
-        r"^related articles?\.?$",
-        r"^related( article| story| stories| coverage)?:? ?.{0,160}$(?<=[^.!?\"”’])",
-        r"^story continued below\.?$",
-        r"^(previous|next|previous next|enlarge|print|email|tweet|comments?|close)\.?$",
-        r"^loading (photo )?gallery\.?$",
-        r"^media playback is unsupported on your device$",
-        r"^authors?:$",
-        r"^\d[\d,.]*k?\s+shares?\b.*$",
-        r"^(share|like) this:.*$",
-        r"^(like|follow) us on (facebook|twitter|instagram)\b.*$",
-        r"^follow [\w .'-]{2,40} on (twitter|instagram|facebook)\b.*$",
-        r"^(watch|see) the (video|segment|clip)( below)?:?$",
-        r"^featured image (via|credit|courtesy)\b.*$",
-        r"^click here\b.*$",
-        r"^(sign up|subscribe)\b.{0,80}newsletter.*$",
-        r"^\(?\d+\s+comments?\)?$",
-        r"^[\w.+-]+@[\w-]+\.[\w.]+\.?$",
-        r"^[\w .'-]{2,40} may be reached at \S+@\S+.*$",
-        r"^[\w .'-]{2,40} can be reached at \S+@\S+.*$",
-        r"^\d{1,2}[.:]\d{2}$",
-        r"^.{0,120}\bplease share your (videos?|photos?|pictures|stories)\b.*$",
-        r"^(image|photo|picture)s?: ?(getty|ap|reuters|afp|pa)\b.{0,40}$",
-        r"^[A-Z][\w.&' -]{1,30} News$",
-    )
-]
+#: Site furniture: whole lines that belong to the web page, not the story (one pattern: one match per line).
+FURNITURE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            r"^scroll down for (the )?videos?\.?$",
+            r"^advertisement\.?$",
+            r"^share this article\.?$",
+            r"^share or comment on this article:?.*$",
+            r"^related articles?\.?$",
+            r"^related( article| story| stories| coverage)?:? ?.{0,160}$(?<=[^.!?\"”’])",
+            r"^story continued below\.?$",
+            r"^(previous|next|previous next|enlarge|print|email|tweet|comments?|close)\.?$",
+            r"^loading (photo )?gallery\.?$",
+            r"^media playback is unsupported on your device$",
+            r"^authors?:$",
+            r"^\d[\d,.]*k?\s+shares?\b.*$",
+            r"^(share|like) this:.*$",
+            r"^(like|follow) us on (facebook|twitter|instagram)\b.*$",
+            r"^follow [\w .'-]{2,40} on (twitter|instagram|facebook)\b.*$",
+            r"^(watch|see) the (video|segment|clip)( below)?:?$",
+            r"^featured image (via|credit|courtesy)\b.*$",
+            r"^click here\b.*$",
+            r"^(sign up|subscribe)\b.{0,80}newsletter.*$",
+            r"^\(?\d+\s+comments?\)?$",
+            r"^[\w.+-]+@[\w-]+\.[\w.]+\.?$",
+            r"^[\w .'-]{2,40} may be reached at \S+@\S+.*$",
+            r"^[\w .'-]{2,40} can be reached at \S+@\S+.*$",
+            r"^\d{1,2}[.:]\d{2}$",
+            r"^.{0,120}\bplease share your (videos?|photos?|pictures|stories)\b.*$",
+            r"^(image|photo|picture)s?: ?(getty|ap|reuters|afp|pa)\b.{0,40}$",
+            r"^[A-Z][\w.&' -]{1,30} News$",
+        )
+    ),
+    re.I,
+)
 
 #: Bylines: "By NAME FOR MAILONLINE", "By NAME, Reporter"; `BYLINE_ALONE` is "By" on its own line.
 BYLINE = re.compile(r"^by\s+(?P<name>[A-Z][\w.'’-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'’-]*){0,8}(?:\s+for\s+[\w .]+)?)\.?$", re.I)
@@ -197,6 +200,8 @@ PICTURE_WORDS = re.compile(
     r"\((left|right|centre|center|top|bottom|above|below|second left|second right)\)|, (left|right),)\b",
     re.I,
 )
+#: Words that point at a picture ("Pictured: ...", "Left, the mayor ..."): a caption, not a headline.
+PICTURE_POINTER = re.compile(r"^(pictured|above|below|inset|top|left|right)\b", re.I)
 #: Verbs of reported speech: prose, not captions or comments.
 REPORTING_VERB = re.compile(r"\b(said|says|told|according to|added|announced|reported|confirmed)\b", re.I)
 #: Reported speech set in a sentence ("said: “", "told Reuters", "SAYS"): prose, not a caption.
@@ -206,6 +211,8 @@ FIRST_PERSON = re.compile(r"\b(I|I'm|I've|my|me|we|our|you|your)\b")
 
 #: End of a sentence: . ! ? or … optionally followed by closing quotes or brackets.
 TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+#: A line that ends in punctuation, closing quotes or brackets after it: not a subheading or a related link.
+STOPPED = re.compile(r"[.!?:,;][\"'”’)]*$")
 #: Opening quote marks: a paragraph of speech.
 OPENING_QUOTE = re.compile(r"^[\"'“‘]")
 #: Sentence boundaries, for splitting a one-line story and picking key points.
@@ -215,8 +222,9 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr st prof gen sen rep gov lt col sgt capt jr sr co corp inc ltd no vs jan feb mar apr "
     "jun jul aug sep sept oct nov dec u.s u.k a.m p.m e.g i.e".split()
 )
-#: Sentences glued by a lost space: "end.Next" (not "DailyMail.co.uk", not "U.S.").
-GLUED_SENTENCE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+#: Sentences glued by a lost space: "end.Next" (not "DailyMail.co.uk", not "U.S."), matched on the stop
+#: (the pattern starts with it, so the search skips from stop to stop).
+GLUED_SENTENCE = re.compile(r"[.!?](?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 #: Tokenised text: " , " " . " " 's " spaced out as NLP tools leave it.
 TOKENISED_PUNCT = re.compile(r" (?=[,.;:!?%)](?:\s|$))| (?=(?:'s|n't|'re|'ve|'ll|'d|'m)\b)|(?<=[($]) ")
 #: Zero-width and other invisible characters, and C0/C1 controls other than tab and newline.
