@@ -1,18 +1,13 @@
-"""Story → HTML: every piece of text escaped first, then given typography (typogrify)."""
+"""Story → HTML: every piece of text escaped first, then given typography (typogrify's
+filters and SmartyPants, as typography.py does them for escaped text)."""
 
 from __future__ import annotations
 
 import html
 import re
 
-import smartypants
-from typogrify.filters import typogrify, widont
-
+from . import typography
 from .story import Block, Story
-
-#: smartypants as typogrify uses it (curly quotes, -- as an em dash, ellipses), Unicode out.
-_SMARTY_ATTRS = smartypants.Attr.set1 | smartypants.Attr.u
-
 
 _TYPOGRAPHY_SPAN = re.compile(r'<span class="(?:caps|amp|dquo|quo)">(.*?)</span>', re.S)
 
@@ -29,17 +24,17 @@ def _escape(text: str) -> str:
 
 def plain(text: str) -> str:
     """Escaped text with curly quotes and dashes but no markup: for titles, summaries, feeds."""
-    return smartypants.smartypants(_escape(text), _SMARTY_ATTRS).replace('"', "&quot;")
+    return typography.unicode_entities(typography.smartypants(_escape(text))).replace('"', "&quot;")
 
 
 def rich(text: str) -> str:
     """Escaped text with full typography (caps and amp spans, no widows): for page bodies."""
-    return typogrify(_escape(text))
+    return typography.typogrify(_escape(text))
 
 
 def headline_html(text: str) -> str:
     """A heading: typography without spans, but no widow."""
-    return widont(plain(text))
+    return typography.widont(plain(text))
 
 
 def render_block(block: Block) -> str:
