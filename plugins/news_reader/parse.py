@@ -25,6 +25,7 @@ own features, then from its neighbours, by the rules below, in the order they ru
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -390,6 +391,7 @@ def _mark_embeds(body: list[_Block]) -> None:
 _CREDIT_TAIL_CHARS = 200
 
 
+@functools.lru_cache(maxsize=512)  # repeats, captions and the title ask about the same blocks in turn
 def _credit_at_end(text: str) -> re.Match | None:
     """The photo credit that ends `text`, searched in its tail only; positions are in `text`."""
     start = max(0, len(text) - _CREDIT_TAIL_CHARS)
@@ -418,7 +420,8 @@ def _strip_credit(text: str) -> tuple[str, str | None]:
 
 
 def _caption_score(block: _Block, limits: rules.Thresholds) -> int:
-    """Evidence that a block describes a picture that is no longer there."""
+    """Evidence that a block describes a picture that is no longer there. When the evidence for it is
+    too weak for a caption even between two captions, the evidence against is not looked for."""
     text = block.text
     if rules.LABELLED_CAPTION.match(text):
         return 9
@@ -436,6 +439,8 @@ def _caption_score(block: _Block, limits: rules.Thresholds) -> int:
         score += 2
     if not rules.TERMINAL.search(text) and block.words >= limits.CAPTION_MIN_WORDS:
         score += 3 if block.words >= limits.CAPTION_UNSTOPPED_MIN_WORDS else 2
+    if score < limits.CAPTION_SCORE_MIN - 1:
+        return score  # below both thresholds of _mark_captions already: the evidence against changes nothing
     if rules.OPENING_QUOTE.match(text):
         score -= 3
     if rules.REPORTED_SPEECH.search(text):
