@@ -28,68 +28,88 @@ from functools import lru_cache
 import jinja2
 from jinja2 import meta
 from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
 
 #: Attributes that hold the whole site (the context, every setting), not the object itself: the
 #: settings are hashed once for the build.
 _SKIPPED = frozenset({"_context", "settings"})
+#: A story's URL and file, worked out on first use and then kept as attributes (writer.fix_urls):
+#: hashed as read, whether already kept or not.
+_STORY_URLS = ("url", "save_as")
 #: Objects this many links away from a page's variable count by what names them, not by all
 #: they hold: stories link to stories and editions to editions, on and on.
 _DEPTH = 2
-#: What names a distant object (the first of these it has that is text).
+#: What names a distant object.
 _NAMING = ("source_path", "save_as", "url", "slug", "name", "title", "key")
-_ADDRESS = " at 0x"
+_SCALARS = (bool, int, float)
+_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, types.ModuleType)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Fingerprints:
-    """Hashes of template-visible values for one build, each object hashed once per depth."""
+    """Hashes of template-visible values for one build (hex text), each object hashed once per
+    depth. A compound value's hash is that of its parts joined by a separator no part contains."""
 
     def __init__(self):
-        self._known: dict[tuple[int, int], tuple[object, bytes]] = {}  # keeps the object alive
+        self._known: dict[tuple[int, int], tuple[object, str]] = {}  # keeps the object alive
         self._busy: set[int] = set()
 
-    def of(self, value, depth: int = 0) -> bytes:
-        if value is None or isinstance(value, (bool, int, float)):
-            return f"{type(value).__name__}:{value!r}".encode()
+    def of(self, value, depth: int = 0) -> str:
         if isinstance(value, str):
-            return b"s" + hashlib.sha1(value.encode("utf-8", "surrogatepass")).digest()
+            return "s" + _sha(value)
+        if value is None or isinstance(value, _SCALARS):
+            return f"{type(value).__name__}:{value!r}"
         if isinstance(value, (datetime.date, datetime.time)):
-            return f"{type(value).__name__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)}".encode()
+            return f"{type(value).__name__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)}"
         known = self._known.get((id(value), depth))
         if known is not None:
             return known[1]
         if id(value) in self._busy:
-            return b"cycle:" + type(value).__qualname__.encode()
+            return "cycle:" + type(value).__qualname__
         self._busy.add(id(value))
         try:
-            digest = self._compound(value, depth)
+            digest = _sha("\x1f".join(self._parts(value, depth)))
         finally:
             self._busy.discard(id(value))
         self._known[(id(value), depth)] = (value, digest)
         return digest
 
-    def _compound(self, value, depth: int) -> bytes:
-        digest = hashlib.sha1(type(value).__qualname__.encode())
+    def _parts(self, value, depth: int) -> list[str]:
+        of = self.of
+        parts = [type(value).__qualname__]
         if isinstance(value, dict):
             for key, item in value.items():
-                _update(digest, self.of(key, depth), self.of(item, depth))
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-            for item in items:
-                _update(digest, self.of(item, depth))
-        elif isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, types.ModuleType)):
-            digest.update(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)!s}".encode())
+                parts += (of(key, depth), of(item, depth))
+        elif isinstance(value, (list, tuple)):
+            parts += [of(item, depth) for item in value]
+        elif isinstance(value, (set, frozenset)):
+            parts += sorted(of(item, depth) for item in value)
+        elif isinstance(value, URLWrapper):  # a tag, category or author: its name and slug say all
+            parts += (of(value.name), of(value.slug))
+        elif isinstance(value, _CALLABLES):
+            parts.append(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)!s}")
+        elif isinstance(value, Content):
+            parts += [of(getattr(value, name)) for name in _STORY_URLS]
+            if depth >= _DEPTH:
+                parts.append(of(value.source_path))
+            else:
+                for name, item in sorted(vars(value).items()):
+                    if name not in _SKIPPED and name not in _STORY_URLS:
+                        parts += (name, of(item, depth + 1))
         elif hasattr(value, "__dict__"):
-            # read first: a slug or URL is often worked out on first use and then kept as an attribute
-            for name in _NAMING:
-                _update(digest, name.encode(), self.of(_text_attribute(value, name)))
-            if depth < _DEPTH:
+            if depth >= _DEPTH:
+                parts += [of(_text_attribute(value, name)) for name in _NAMING]
+            else:
                 for name, item in sorted(vars(value).items()):
                     if name not in _SKIPPED:
-                        _update(digest, name.encode(), self.of(item, depth + 1))
+                        parts += (name, of(item, depth + 1))
         else:
             text = repr(value)
-            digest.update(b"" if _ADDRESS in text else text.encode("utf-8", "surrogatepass"))
-        return digest.digest()
+            parts.append("" if " at 0x" in text else "r" + _sha(text))
+        return parts
 
 
 def _text_attribute(value, name: str) -> str | None:
@@ -100,18 +120,12 @@ def _text_attribute(value, name: str) -> str | None:
     return item if isinstance(item, str) else None
 
 
-def _update(digest, *parts: bytes) -> None:
-    for part in parts:
-        digest.update(len(part).to_bytes(4, "little"))
-        digest.update(part)
-
-
 @lru_cache(maxsize=None)
-def _reads(environment: jinja2.Environment, name: str) -> tuple[frozenset[str], bytes] | None:
-    """The variables a template and the templates it uses read, and a hash of their sources;
-    None when one of them is named by a variable (it cannot be followed)."""
+def _reads(environment: jinja2.Environment, name: str) -> tuple[tuple[str, ...], str] | None:
+    """The variables a template and the templates it uses read (sorted), and a hash of their
+    sources; None when one of them is named by a variable (it cannot be followed)."""
     names: set[str] = set()
-    sources = hashlib.sha1()
+    sources: list[str] = []
     pending, seen = [name], set()
     while pending:
         current = pending.pop()
@@ -119,52 +133,52 @@ def _reads(environment: jinja2.Environment, name: str) -> tuple[frozenset[str], 
             continue
         seen.add(current)
         source = environment.loader.get_source(environment, current)[0]
-        _update(sources, current.encode(), source.encode())
+        sources += (current, _sha(source))
         tree = environment.parse(source)
         names |= meta.find_undeclared_variables(tree)
         for used in meta.find_referenced_templates(tree):
             if used is None:
                 return None
             pending.append(used)
-    return frozenset(names), sources.digest()
+    return tuple(sorted(names)), "\x1f".join(sources)
 
 
 class PageMemo:
     """The keys of the pages of the last build, and this build's."""
 
     def __init__(self, store, build_fingerprint: str, settings):
-        self.store, self.fingerprints = store, Fingerprints()
-        self._base = hashlib.sha1(build_fingerprint.encode())
-        _update(self._base, self.fingerprints.of(dict(settings)))
-        self.rendered = self.kept = 0
+        self.store, self.settings, self.fingerprints = store, settings, Fingerprints()
+        self._base = f"{build_fingerprint}\x1f{self.fingerprints.of(dict(settings))}"
 
     def key(self, template: jinja2.Template, context: dict) -> str | None:
+        """The page's key; None when its templates cannot be followed. Settings the page shows as
+        they are are in the build's part of the key already; SITEURL follows from the file."""
         reads = _reads(template.environment, template.name)
         if reads is None:
             return None
         names, sources = reads
-        digest = self._base.copy()
-        _update(digest, sources, str(context.get("output_file")).encode())
-        for name in sorted(names):
-            _update(digest, name.encode(), self.fingerprints.of(context[name]) if name in context else b"-")
-        return digest.hexdigest()
+        of, settings, missing = self.fingerprints.of, self.settings, object()
+        values = [
+            "-" if name not in context else name if settings.get(name, missing) is context[name] else of(context[name])
+            for name in names
+            if name != "SITEURL"
+        ]
+        return _sha("\x1f".join([self._base, sources, "s" + _sha(str(context.get("output_file"))), *values]))
 
-    def unchanged(self, key: str | None, path: str) -> bool:
-        """Whether the page of `key` was written in the last build and its file still holds it."""
+    def unchanged(self, key: str | None, path: str) -> bytes | None:
+        """The sha1 of the page's bytes when the last build wrote it under `key` and its file
+        (`path`) still holds them; else None."""
         stored = self.store.get(key) if key else None
         if stored is None:
-            return False
+            return None
         try:
             with open(path, "rb") as handle:
-                same = hashlib.sha1(handle.read()).digest() == stored
+                return stored if hashlib.sha1(handle.read()).digest() == stored else None
         except OSError:
-            return False
-        self.kept += same
-        return same
+            return None
 
     def remember(self, key: str | None, digest: bytes) -> None:
-        """A page rendered in this build: the sha1 of its bytes, under its key."""
-        self.rendered += 1
+        """A page of this build: the sha1 of its bytes, under its key."""
         if key:
             self.store.put(key, digest)
 

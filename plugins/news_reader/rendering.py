@@ -1,4 +1,4 @@
-"""Pages rendered at the end of the build, on all cores.
+"""Pages rendered at the end of the build, on all cores, unless the page memo finds them unchanged.
 
 Pelican renders each page the moment a generator asks for it, in one process. Broadsheet's writer
 (writer.py) instead notes each page to render (a `Job`: its template, its context, its file) and
@@ -24,21 +24,22 @@ PARALLEL_MIN_PAGES = 200
 
 @dataclass
 class Job:
-    """One page to render: Pelican's `_write_file` arguments, and the page memo's key."""
+    """One page to render: Pelican's `_write_file` arguments."""
 
     template: object
     context: dict  # the page's own context
     shared: dict  # the context every page shares (stories read `localsiteurl` from it)
-    key: str | None
 
 
 @dataclass(frozen=True)
 class Done:
-    """A rendered page: its file, memo key and the hash of its bytes, and whether it was written."""
+    """A page: its file, its key in the page memo and the sha1 of its bytes; whether it was
+    rendered (not found unchanged by the memo) and whether its file was written."""
 
     filename: str
     key: str | None
     digest: bytes
+    rendered: bool
     written: bool
 
 
@@ -48,16 +49,17 @@ def render(job: Job) -> bytes:
     return job.template.render(job.context).encode("utf-8")
 
 
-def run(jobs: dict[str, Job], settle) -> list[Done]:
-    """Render and settle (`settle(filename, data) -> written`) every job; in worker processes
-    when there are many."""
+def run(jobs: dict[str, Job], settle, memo=None) -> list[Done]:
+    """Render and settle (`settle(filename, data) -> written`) every job whose page the memo
+    (pages.PageMemo, when the cache is on) does not find unchanged; in worker processes when
+    there are many (keys are worked out there too)."""
     items = list(jobs.items())
     workers = min(os.cpu_count() or 1, max(1, len(items) // (PARALLEL_MIN_PAGES // 2)))
     if workers < 2 or not hasattr(os, "fork"):
-        return _share(items, settle)
-    children = [_fork(items[index::workers], settle) for index in range(1, workers)]
+        return _share(items, settle, memo)
+    children = [_fork(items[index::workers], settle, memo) for index in range(1, workers)]
     try:
-        done = _share(items[0::workers], settle)
+        done = _share(items[0::workers], settle, memo)
     finally:
         outcomes = [_collect(pid, reader) for pid, reader in children]  # never leave a worker behind
     for outcome in outcomes:
@@ -78,18 +80,23 @@ def _collect(pid: int, reader: int):
     return outcome
 
 
-def _share(items, settle) -> list[Done]:
+def _share(items, settle, memo) -> list[Done]:
     done = []
     for filename, job in items:
+        key = memo.key(job.template, job.context) if memo else None
+        kept = memo.unchanged(key, filename) if key else None
+        if kept:
+            done.append(Done(filename, key, kept, rendered=False, written=False))
+            continue
         try:
             data = render(job)
         except Exception as error:
             raise RuntimeError(f"could not render {filename}: {type(error).__name__}: {error}") from error
-        done.append(Done(filename, job.key, hashlib.sha1(data).digest(), settle(filename, data)))
+        done.append(Done(filename, key, hashlib.sha1(data).digest(), rendered=True, written=settle(filename, data)))
     return done
 
 
-def _fork(items, settle) -> tuple[int, int]:
+def _fork(items, settle, memo) -> tuple[int, int]:
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
@@ -99,7 +106,7 @@ def _fork(items, settle) -> tuple[int, int]:
     code = 0
     try:
         try:
-            outcome = _share(items, settle)
+            outcome = _share(items, settle, memo)
         except BaseException:  # noqa: BLE001 - the parent reports it, naming the page
             outcome, code = traceback.format_exc(), 1
         with os.fdopen(writer, "wb") as stream:

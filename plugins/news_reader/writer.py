@@ -43,18 +43,15 @@ class _Pending(io.StringIO):
 
 class _PageTemplate:
     """What Pelican's writer renders a page with: `render` returns a placeholder that stands for
-    the page until the end of the build (rendering.py), or for a page the memo found unchanged."""
+    the page until the end of the build (rendering.py)."""
 
     def __init__(self, template: jinja2.Template, writer: "SameBytesWriter", shared: dict):
         self._template, self._writer, self._shared = template, writer, shared
 
     def render(self, context: dict) -> str:
-        writer = self._writer
-        key = writer.pages.key(self._template, context) if writer.pages else None
-        path = os.path.join(writer.output_path, str(context.get("output_file")))
-        placeholder = f"\0broadsheet page {len(writer._placeholders)}\0"
-        kept = key is not None and writer.pages.unchanged(key, path)
-        writer._placeholders[placeholder] = None if kept else rendering.Job(self._template, context, self._shared, key)
+        placeholders = self._writer._placeholders
+        placeholder = f"\0broadsheet page {len(placeholders)}\0"
+        placeholders[placeholder] = rendering.Job(self._template, context, self._shared)
         return placeholder
 
     def __getattr__(self, name):
@@ -71,7 +68,8 @@ class SameBytesWriter(Writer):
         self.written = self.unchanged = 0
         store = memo("pages")
         self.pages = PageMemo(store, store.fingerprint, self.settings) if store else None
-        self._placeholders: dict[str, rendering.Job | None] = {}
+        self.rendered = self.kept = 0
+        self._placeholders: dict[str, rendering.Job] = {}
         self._jobs: dict[str, rendering.Job] = {}
         _WRITERS[:] = [self]
 
@@ -86,19 +84,17 @@ class SameBytesWriter(Writer):
             self.written += written
             self.unchanged += not written
             return
-        job = self._placeholders.pop(text)
         self._jobs.pop(filename, None)  # a page written over (override_output): the last one stands
-        if job is None:
-            self.unchanged += 1
-        else:
-            self._jobs[filename] = job
+        self._jobs[filename] = self._placeholders.pop(text)
 
     def render_pages(self) -> None:
         """Render every page noted in this build, and remember each under its key."""
         jobs, self._jobs = self._jobs, {}
-        for done in rendering.run(jobs, self._settle):
+        for done in rendering.run(jobs, self._settle, self.pages):
             self.written += done.written
             self.unchanged += not done.written
+            self.rendered += done.rendered
+            self.kept += not done.rendered
             if self.pages:
                 self.pages.remember(done.key, done.digest)
 
@@ -157,8 +153,8 @@ def report_writes(*_args) -> None:
     for writer in _WRITERS:
         pages = ""
         if writer.pages:
-            LAST_PAGES = (writer.pages.rendered, writer.pages.kept)
-            pages = f"{writer.pages.rendered} rendered, {writer.pages.kept} with the inputs of the last build; "
+            LAST_PAGES = (writer.rendered, writer.kept)
+            pages = f"{writer.rendered} rendered, {writer.kept} with the inputs of the last build; "
         logger.info("Broadsheet pages: %sfiles: %d written, %d unchanged", pages, writer.written, writer.unchanged)
     _WRITERS.clear()
 
