@@ -34,58 +34,46 @@ _OPENER = r"(\s)"
 _CLOSER = r"([^\ \t\r\n\[\{\(\-])"
 _PUNCTUATION = r"""[!"#\$\%'()*+,-.\/:;<=>?\@\[\\\]\^_`{|}~]"""
 
-#: "'word -> “‘word (a quote inside a quote).
-_DOUBLE_SINGLE = re.compile(r""""'(?=\w)""")
-#: '"word -> ‘“word.
-_SINGLE_DOUBLE = re.compile(r"""'"(?=\w)""")
-#: '80s -> ’80s (a decade).
-_DECADE = re.compile(r"""\b'(?=\d{2}s)""")
-#: A ' after a space and before a word opens.
-_OPENING_SINGLE = re.compile(_OPENER + r"'(?=\w)")
-#: A ' after a closing character closes, unless a space, a lone s or a digit follows.
-_CLOSING_SINGLE = re.compile(_CLOSER + r"'(?!\s|s\b|\d)")
-#: ... and before a space or a lone s too (they' said, the council's).
-_CLOSING_SINGLE_BEFORE = re.compile(_CLOSER + r"'(\s|s\b)")
-#: A " after a space and before a word opens.
-_OPENING_DOUBLE = re.compile(_OPENER + r'"(?=\w)')
-#: A " before a space closes.
-_CLOSING_DOUBLE_BEFORE_SPACE = re.compile(r'"(?=\s)')
-#: A " at the start before punctuation closes.
-_CLOSING_DOUBLE_AT_START = re.compile(r'^"(?=' + _PUNCTUATION + ")")
-#: A " after a closing character closes.
-_CLOSING_DOUBLE = re.compile(_CLOSER + '"')
-
-
-def _convert_quotes(text: str) -> str:
-    """smartypants.convert_quotes without its two first rules, which need a backslash."""
-    if "\"'" in text:
-        text = _DOUBLE_SINGLE.sub("&#8220;&#8216;", text)
-    if "'\"" in text:
-        text = _SINGLE_DOUBLE.sub("&#8216;&#8220;", text)
-    if "'" in text:
-        text = _DECADE.sub("&#8217;", text)
-        text = _OPENING_SINGLE.sub(r"\1&#8216;", text)
-        text = _CLOSING_SINGLE.sub(r"\1&#8217;", text)
-        text = _CLOSING_SINGLE_BEFORE.sub(r"\1&#8217;\2", text)
-        text = text.replace("'", "&#8216;")  # any other ' opens
-    if '"' in text:
-        text = _OPENING_DOUBLE.sub(r"\1&#8220;", text)
-        text = _CLOSING_DOUBLE_BEFORE_SPACE.sub("&#8221;", text)
-        text = _CLOSING_DOUBLE_AT_START.sub("&#8221;", text)
-        text = _CLOSING_DOUBLE.sub(r"\1&#8221;", text)
-        text = text.replace('"', "&#8220;")  # any other " opens
-    return text
+#: SmartyPants' quote rules (convert_quotes, less its first two, which need a backslash), in its
+#: order, each tried only when the text has the quotes it needs: (needed, pattern, replacement).
+_QUOTE_RULES = (
+    # "'word: a quote inside a quote, both opening
+    ("\"'", re.compile(r""""'(?=\w)"""), "&#8220;&#8216;"),
+    # '"word: the same the other way round
+    ("'\"", re.compile(r"""'"(?=\w)"""), "&#8216;&#8220;"),
+    # '80s: a decade's apostrophe closes
+    ("'", re.compile(r"\b'(?=\d{2}s)"), "&#8217;"),
+    # a ' after a space and before a word opens
+    ("'", re.compile(_OPENER + r"'(?=\w)"), r"\1&#8216;"),
+    # a ' after a closing character closes, unless a space, a lone s or a digit follows
+    ("'", re.compile(_CLOSER + r"'(?!\s|s\b|\d)"), r"\1&#8217;"),
+    # ... and before a space or a lone s too (they' said, the council's)
+    ("'", re.compile(_CLOSER + r"'(\s|s\b)"), r"\1&#8217;\2"),
+    # any other ' opens
+    ("'", re.compile("'"), "&#8216;"),
+    # a " after a space and before a word opens
+    ('"', re.compile(_OPENER + r'"(?=\w)'), r"\1&#8220;"),
+    # a " before a space closes
+    ('"', re.compile(r'"(?=\s)'), "&#8221;"),
+    # a " at the start before punctuation closes
+    ('"', re.compile('^"(?=' + _PUNCTUATION + ")"), "&#8221;"),
+    # a " after a closing character closes
+    ('"', re.compile(_CLOSER + '"'), r"\1&#8221;"),
+    # any other " opens
+    ('"', re.compile('"'), "&#8220;"),
+)
 
 
 def smartypants(text: str) -> str:
     """`smartypants.smartypants(text)` (Attr.set1, numeric references out) for escaped text:
     without tags it is one token (as a lone quote, which SmartyPants treats apart, it comes out
     the same), and without backslashes no escapes."""
-    text = text.replace("--", "&#8212;")
-    text = text.replace("...", "&#8230;").replace(". . .", "&#8230;")
-    text = text.replace("``", "&#8220;").replace("''", "&#8221;")
-    if "'" in text or '"' in text:
-        text = _convert_quotes(text)
+    text = text.replace("--", "&#8212;")  # -- is an em dash
+    text = text.replace("...", "&#8230;").replace(". . .", "&#8230;")  # ... and . . . an ellipsis
+    text = text.replace("``", "&#8220;").replace("''", "&#8221;")  # ``double quotes''
+    for needed, pattern, replacement in _QUOTE_RULES:
+        if needed in text:
+            text = pattern.sub(replacement, text)
     return text
 
 
