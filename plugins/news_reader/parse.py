@@ -25,7 +25,6 @@ own features, then from its neighbours, by the rules below, in the order they ru
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -391,10 +390,11 @@ def _mark_embeds(body: list[_Block]) -> None:
 _CREDIT_TAIL_CHARS = 200
 
 
-@functools.lru_cache(maxsize=512)  # repeats, captions and the title ask about the same blocks in turn
 def _credit_at_end(text: str) -> re.Match | None:
     """The photo credit that ends `text`, searched in its tail only; positions are in `text`."""
     start = max(0, len(text) - _CREDIT_TAIL_CHARS)
+    if not rules.CREDIT_SIGN.search(text, start):
+        return None  # most tails: no bracket, slash or credit word, so no credit
     return rules.CAPTION_CREDIT.search(text, start)
 
 

@@ -1,10 +1,12 @@
-"""Text repair (plugins/news_reader/clean.py): the pre-filter that spares ftfy's mojibake test on
-ordinary text must never hide a text that ftfy's own test (`ftfy.badness.is_bad`) calls bad.
+"""Pre-filters that spare a costly pattern on text it cannot match: each must never hide a match.
 
-`MOJIBAKE_SIGN` is sound when every way `ftfy.badness.BADNESS_RE` can match needs at least one
-character from it. The first test reads the pattern itself (its alternatives and their
-character classes, with Python's regex parser), so an ftfy upgrade that adds a way to match
-without such a character fails here instead of letting mojibake through.
+`clean.MOJIBAKE_SIGN` spares ftfy's mojibake test (`ftfy.badness.is_bad`, a few ms a story) on
+ordinary text: it is sound when every way `ftfy.badness.BADNESS_RE` can match needs one of its
+characters. `rules.CREDIT_SIGN` spares the photo-credit pattern (`rules.CAPTION_CREDIT`): it is
+sound when every credit holds one of `rules.CREDIT_SIGNS`. The tests read the patterns
+themselves (their alternatives, character classes and literals, with Python's regex parser), so
+an ftfy upgrade or a new credit shape that could match without a sign fails here instead of
+slipping past the filter.
 """
 
 import re
@@ -22,7 +24,9 @@ from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad  # noqa: E402
 from re import _constants as sre  # noqa: E402
 from re import _parser as sre_parse  # noqa: E402
 
+from news_reader import rules  # noqa: E402
 from news_reader.clean import _PUNCTUATION_CATEGORIES, MOJIBAKE_SIGN, normalise  # noqa: E402
+from news_reader.parse import parse_story  # noqa: E402
 
 
 def _class_chars(item) -> set[str] | None:
@@ -79,3 +83,36 @@ def test_text_without_a_sign_is_not_bad_to_ftfy(text):
 def test_mojibake_is_still_repaired():
     assert normalise("Itâ€™s the councilâ€™s plan") == "It’s the council’s plan"
     assert normalise("“Quoted” – it’s • fine") == "“Quoted” – it’s • fine"
+
+
+def _always_holds(items, signs) -> bool:
+    """Whether every match of these pattern items holds one of `signs`: a run of literals with a
+    sign in it, or a group, a branch (every alternative) or a repeat (at least once) that does."""
+    run = ""
+    for op, arg in items:
+        if op is sre.LITERAL:
+            run += chr(arg)
+            if any(sign in run for sign in signs):
+                return True
+            continue
+        run = ""
+        if op is sre.SUBPATTERN and _always_holds(arg[3].data, signs):
+            return True
+        if op is sre.BRANCH and all(_always_holds(alternative.data, signs) for alternative in arg[1]):
+            return True
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and arg[0] >= 1 and _always_holds(arg[2].data, signs):
+            return True
+    return False
+
+
+def test_every_photo_credit_holds_a_credit_sign():
+    assert not rules.CAPTION_CREDIT.flags & re.IGNORECASE
+    assert _always_holds(sre_parse.parse(rules.CAPTION_CREDIT.pattern).data, rules.CREDIT_SIGNS)
+    # the check itself can fail: a credit shape without a sign
+    assert not _always_holds(sre_parse.parse(r"\s*(?P<credit>\[\w+\]|[A-Z]\w+ Press)\s*$").data, rules.CREDIT_SIGNS)
+
+
+def test_credits_are_still_found():
+    text = "Title of the story here\n\nThe mayor opens the new harbour bridge on Monday morning (AP Photo/Jane Doe)\n\nBody text."
+    captions = [b for b in parse_story(text).blocks if b.kind == "caption"]
+    assert [(c.text, c.credit) for c in captions] == [("The mayor opens the new harbour bridge on Monday morning", "(AP Photo/Jane Doe)")]
