@@ -92,7 +92,8 @@ def unicode_entities(text: str) -> str:
 _AMP = re.compile(r"(\s)&amp;(\s)")
 _AMP_SPAN = '<span class="amp">&amp;</span>'
 
-#: Two capitals or more (with digits or apostrophes), or dotted capitals (U.S.): typogrify's caps.
+#: Two capitals or more (with digits or apostrophes), or dotted capitals (U.S.): typogrify's caps,
+#: its pattern as written.
 _CAPS = re.compile(
     r"""(
         (\b[A-Z\d]*        # Group 2: Any amount of caps and digits
@@ -144,7 +145,7 @@ def _wrap_caps(match: re.Match) -> str:
 
 
 def caps(text: str) -> str:
-    """typogrify's caps for text with no tags."""
+    """typogrify's caps for text with no tags, tried only where two capitals are close enough."""
     if _CAPS_HINT.search(text):
         return _CAPS.sub(_wrap_caps, text)
     return text
@@ -162,14 +163,15 @@ def initial_quotes(text: str) -> str:
 
 def widont(text: str) -> str:
     """typogrify's widont for text with no block tags: its one possible match joins the last
-    word to the one before, so its pattern is only tried from the character before that space."""
+    word to the one before, so its pattern is searched only from where that match would start,
+    the character or inline tag before the spaces before the last word (found from the end)."""
     tail = _WIDONT_TAIL_REVERSED.match(text[::-1])
     if not tail:
         return text
     before = len(text) - tail.end(1) - 1  # the character before the spaces
     if before < 0:
         return text
-    if text[before] == ">":  # an inline tag's end: the tag starts after the previous ">"
+    if text[before] == ">":  # a tag's end: it starts after the previous ">" at the earliest
         before = text.rfind(">", 0, before) + 1
     match = _WIDONT.search(text, before)
     if not match:
