@@ -51,15 +51,30 @@ class _Block:
     kind: str = ""  # "" until classified
     credit: str | None = None
     lines: tuple[str, ...] = ()
-    _counted: str | None = field(default=None, init=False, repr=False, compare=False)  # the text `_words` counts
-    _words: int = field(default=0, init=False, repr=False, compare=False)
+    # what the rules read often, kept until the text changes (`_of` is the text they belong to)
+    _of: str | None = field(default=None, init=False, repr=False, compare=False)
+    _words: int | None = field(default=None, init=False, repr=False, compare=False)
+    _folded: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _forget_if_changed(self) -> None:
+        if self._of is not self.text:
+            self._of, self._words, self._folded = self.text, None, None
 
     @property
     def words(self) -> int:
-        """The number of words, counted again only when the text has changed (the rules read it often)."""
-        if self._counted is not self.text:
-            self._counted, self._words = self.text, len(self.text.split())
+        """The number of words in the text."""
+        self._forget_if_changed()
+        if self._words is None:
+            self._words = len(self.text.split())
         return self._words
+
+    @property
+    def folded(self) -> str:
+        """The text folded for comparison (see `_fold`)."""
+        self._forget_if_changed()
+        if self._folded is None:
+            self._folded = _fold(self.text)
+        return self._folded
 
 
 def parse_story(text: str, path: str = "<text>", settings: dict | None = None) -> Story:
@@ -351,15 +366,17 @@ def _fold(text: str) -> str:
 _QUOTES = (("‘", "'"), ("’", "'"), ("‛", "'"), ("`", "'"), ("´", "'"), ("“", '"'), ("”", '"'), ("„", '"'))
 
 
-def _caption_key(text: str) -> str:
+def _caption_key(block: _Block) -> str:
     """What two copies of one caption share: its letters and digits, without counter and credit,
     so copies that differ in spaces, quotes, apostrophes or punctuation are one caption."""
-    return _NOT_ALNUM.sub("", _fold(_strip_credit(text)[0]).replace(" ", ""))  # spaces off first: fewer matches
+    text = _strip_credit(block.text)[0]
+    folded = block.folded if text == block.text else _fold(text)
+    return _NOT_ALNUM.sub("", folded.replace(" ", ""))  # spaces off first: fewer matches
 
 
 def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
     """Rule "repeats": a block that comes again is a caption (kept once); part of a paragraph again is a pull quote."""
-    keys = [_caption_key(b.text) if not b.kind and b.words <= limits.CAPTION_MAX_WORDS else "" for b in body]
+    keys = [_caption_key(b) if not b.kind and b.words <= limits.CAPTION_MAX_WORDS else "" for b in body]
     first_of: dict[str, int] = {}
     for index, block in enumerate(body):
         if block.kind or not keys[index]:
@@ -370,12 +387,13 @@ def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
         # the first copy stays in place; a quotation said twice is a repeat of the story, not a caption
         body[earlier].kind = "" if rules.OPENING_QUOTE.match(body[earlier].text) else "caption"
         block.kind = "drop"
-    folded = [_fold(b.text) if not b.kind else "" for b in body]
+    folded = [b.folded if not b.kind else "" for b in body]
+    quotable = [text if b.words > 25 else "" for text, b in zip(folded, body)]  # paragraphs a pull quote comes from
     for index, block in enumerate(body):
         if block.kind or block.words < 6:
             continue
-        window = range(max(0, index - limits.REPEAT_WINDOW), min(len(body), index + limits.REPEAT_WINDOW + 1))
-        if any(i != index and body[i].words > 25 and folded[index] in folded[i] for i in window):
+        window = quotable[max(0, index - limits.REPEAT_WINDOW) : index] + quotable[index + 1 : index + limits.REPEAT_WINDOW + 1]
+        if folded[index] in "\n".join(window):  # one search: folded text has no line break to match across
             block.kind = "drop"  # a pull quote: its words are in the paragraph it quotes
 
 
