@@ -306,3 +306,26 @@ def test_a_page_that_fails_to_render_fails_the_build_naming_it(tmp_path):
                        encoding="utf-8")
     with pytest.raises(RuntimeError, match=r"could not render \S*ferry-service-resumes.html: UndefinedError"):
         _build(content, tmp_path / "out", THEME=str(theme))
+
+
+def test_tags_found_with_the_parse_are_those_found_at_the_end(tmp_path, monkeypatch):
+    """Names found in the parsing worker (tagging.py), kept in the cache, give the same site as
+    names found once Pelican has read every story; a rebuild finds none again."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import tagging
+
+    content = _fixture_content(tmp_path / "content")
+    _synthetic(content, 30)
+    (content / "Weather").mkdir()
+    shutil.move(content / "seed.txt", content / "Weather" / "seed.txt")  # its category from the folder
+    _build(content, tmp_path / "at_the_end", BROADSHEET_PARALLEL_MIN_STORIES=10**9)  # no worker: found at the end
+    settings = {"BROADSHEET_CACHE_PATH": str(tmp_path / "cache")}
+    _build(content, tmp_path / "with_the_parse", **settings)
+    assert _same_tree(tmp_path / "at_the_end", tmp_path / "with_the_parse") == []
+
+    def no_finding(*_args, **_kwargs):
+        raise AssertionError("names found again")
+
+    monkeypatch.setattr(tagging, "find_entities", no_finding)
+    _build(content, tmp_path / "rebuilt", **settings)
+    assert _same_tree(tmp_path / "at_the_end", tmp_path / "rebuilt") == []

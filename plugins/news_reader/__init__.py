@@ -4,7 +4,7 @@ from pelican import signals
 
 from . import editions
 from .config import check_parser_settings
-from .entities import rank_tags, tag_stories
+from .entities import rank_tags
 from .jsonfeed import write_json_feeds
 from .cache import save_memos
 from .pages import list_sections
@@ -12,6 +12,7 @@ from .prepare import prepare_all
 from .reader import StoryReader
 from .related import relate_stories
 from .sharing import describe_stories
+from .tagging import tag_stories
 from .site import report_build, settle_stories, strip_feed_markup
 from .sitemap import write_site_files
 from .writer import fast_listings, fix_urls, get_writer, render_pages, report_writes

@@ -135,9 +135,9 @@ class ParseCache:
 
 
 class Memo:
-    """Results of a pure site-wide computation (found tags), keyed by a hash of its inputs, in one
-    file of the cache folder. Only the entries used in a build are saved, so entries of stories
-    that are gone or changed are dropped."""
+    """Results of a pure site-wide computation (pages.py: a hash of each page's bytes), keyed by a
+    hash of its inputs, in one file of the cache folder. Only the entries used in a build are
+    saved, so entries of pages that are gone or changed are dropped."""
 
     def __init__(self, path: Path, fingerprint: str):
         self.path, self.fingerprint = path, fingerprint
@@ -187,7 +187,6 @@ _MEMOS: dict[str, Memo] = {}
 def open_memos(folder, fingerprint: str) -> None:
     _MEMOS.clear()
     if folder:
-        _MEMOS["entities"] = Memo(Path(folder) / "memo-entities.bin", fingerprint)
         _MEMOS["pages"] = Memo(Path(folder) / "memo-pages.bin", fingerprint)
 
 

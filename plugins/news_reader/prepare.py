@@ -25,6 +25,7 @@ from .cache import ParseCache, content_hash, fingerprint, open_memos
 from .decode import decode_bytes
 from .parse import parse_story
 from .story import Story, StoryError
+from .tagging import FoundTags, Tagging
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Prepared:
     decode_warnings: tuple[str, ...] = ()
     error: StoryError | None = None
     typeset: dict = field(default_factory=dict)  # the metadata's text with typography (see `typeset`)
+    found_tags: FoundTags | None = None  # names found in the text (entities.py), with what they excluded
 
 
 _PREPARED: dict[str, Prepared] = {}
@@ -79,21 +81,24 @@ def typeset(story: Story) -> dict:
     return pieces
 
 
-def _prepare_data(stamp: tuple[int, int], data: bytes, display: str, parser_settings: dict | None) -> Prepared:
+def _prepare_data(stamp: tuple[int, int], data: bytes, display: str, parser_settings: dict | None,
+                  tagging: Tagging | None = None) -> Prepared:
     try:
         text, decode_warnings = decode_bytes(data, display)
         story = parse_story(text, path=display, settings=parser_settings)
     except StoryError as error:
         return Prepared(stamp, error=error)
-    return Prepared(stamp, story, render.render_body(story), tuple(decode_warnings), typeset=typeset(story))
+    pieces, body_html = typeset(story), render.render_body(story)
+    found = tagging.find(story, pieces, body_html, display) if tagging else None
+    return Prepared(stamp, story, body_html, tuple(decode_warnings), typeset=pieces, found_tags=found)
 
 
-def prepare_story(path: str, display: str, parser_settings: dict | None) -> Prepared:
-    """Read, parse and render one story file."""
+def prepare_story(path: str, display: str, parser_settings: dict | None, tagging: Tagging | None = None) -> Prepared:
+    """Read, parse and render one story file (and find its tags, given `tagging`)."""
     stamp = _stamp(path)
     with open(path, "rb") as handle:
         data = handle.read()
-    return _prepare_data(stamp, data, display, parser_settings)
+    return _prepare_data(stamp, data, display, parser_settings, tagging)
 
 
 def take_prepared(path: str, display: str, parser_settings: dict | None) -> Prepared:
@@ -115,28 +120,30 @@ def prepare_all(generator) -> None:
     paths = [os.path.abspath(os.path.join(generator.path, name)) for name in files]
     displays = [os.path.relpath(path, settings.get("PATH", ".")) for path in paths]
     parser_settings = settings.get("BROADSHEET_PARSER", {})
+    tagging = Tagging.of(settings)
     cache_path = settings.get("BROADSHEET_CACHE_PATH")
     open_memos(None, "")
     if cache_path:
         key = fingerprint(settings)
         open_memos(cache_path, key)
-        _prepare_cached(ParseCache(cache_path, key), paths, displays, parser_settings, settings)
+        _prepare_cached(ParseCache(cache_path, key), paths, displays, parser_settings, tagging, settings)
         return
     if len(files) < _parallel_minimum(settings) or (os.cpu_count() or 1) < 2:
         return
-    _PREPARED.update(zip(paths, _prepare_many(paths, displays, parser_settings)))
+    _PREPARED.update(zip(paths, _prepare_many(paths, displays, parser_settings, tagging)))
 
 
 def _parallel_minimum(settings) -> int:
     return settings.get("BROADSHEET_PARALLEL_MIN_STORIES", PARALLEL_MIN_STORIES_DEFAULT)
 
 
-def _prepare_many(paths, displays, parser_settings) -> list[Prepared]:
+def _prepare_many(paths, displays, parser_settings, tagging) -> list[Prepared]:
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(prepare_story, paths, displays, [parser_settings] * len(paths), chunksize=16))
+        return list(pool.map(prepare_story, paths, displays, [parser_settings] * len(paths), [tagging] * len(paths),
+                             chunksize=16))
 
 
-def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, settings) -> None:
+def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, tagging, settings) -> None:
     """Take every story from the cache, parse the ones it lacks, store them, prune the rest."""
     missing = []  # (path, display, stamp, data, digest)
     for path, display in zip(paths, displays):
@@ -154,10 +161,11 @@ def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, setting
             missing.append((path, display, stamp, data, digest))
     if len(missing) >= _parallel_minimum(settings) and (os.cpu_count() or 1) >= 2:
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            fresh = list(pool.map(_prepare_data, *zip(*[(s, d, name, parser_settings) for _, name, s, d, _ in missing]),
+            fresh = list(pool.map(_prepare_data, *zip(*[(s, d, name, parser_settings, tagging)
+                                                        for _, name, s, d, _ in missing]),
                                   chunksize=16))
     else:
-        fresh = [_prepare_data(stamp, data, display, parser_settings) for _, display, stamp, data, _ in missing]
+        fresh = [_prepare_data(stamp, data, display, parser_settings, tagging) for _, display, stamp, data, _ in missing]
     for (path, display, _, _, digest), prepared in zip(missing, fresh):
         _PREPARED[path] = prepared
         cache.store(display, digest, prepared)

@@ -51,6 +51,8 @@ class StoryReader(BaseReader):
         except StoryError as error:
             logger.error("%s", error)
             raise
+        if prepared.found_tags:
+            metadata["found_tags"] = prepared.found_tags  # for entities.tag_stories
         return prepared.body_html, metadata
 
     def _metadata(self, story, filename, display, pieces):

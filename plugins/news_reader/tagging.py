@@ -1,0 +1,107 @@
+"""Automatic tags: the names a story is about (entities.py), found in the worker that parses it
+and kept with the parse, then added to the story's tags before Pelican counts them.
+
+A story's found names depend on its text and on what the build excludes: its own tags (by name
+and slug) and its category. The worker works those out as Pelican will (header tags, header
+category, else the folder or DEFAULT_CATEGORY); `tag_stories` uses the names only when the
+story's real tags, category and the maximum turn out the same, and finds them again otherwise.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+
+from pelican.readers import ensure_metadata_list
+from pelican.urlwrappers import Tag
+
+from .entities import MAX_TAGS_DEFAULT, find_entities, html_to_text
+from .story import Story
+
+
+@dataclass(frozen=True)
+class FoundTags:
+    """A story's names found in its text (`entities.find_entities`), and the inputs beside its
+    text that they depend on: the build uses them only when its own inputs are the same."""
+
+    max_tags: int
+    exclude: frozenset[str]
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Tagging:
+    """What finding a story's tags in a worker needs of the settings: the maximum, the settings
+    of tag slugs, and how Pelican picks a story's category when no header names it."""
+
+    max_tags: int
+    slug_settings: dict
+    default_category: str
+    folder_category: bool
+
+    @classmethod
+    def of(cls, settings) -> "Tagging":
+        slug_settings = {k: v for k, v in settings.items() if "SLUG" in k or k.endswith("_REGEX_SUBSTITUTIONS")}
+        folder = bool(settings.get("USE_FOLDER_AS_CATEGORY") and settings.get("CATEGORY_SAVE_AS"))
+        return cls(settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT), slug_settings,
+                   settings.get("DEFAULT_CATEGORY", ""), folder)
+
+    def exclude(self, story: Story, display: str) -> frozenset[str]:
+        """The names the build will exclude (entities.tag_stories): the story's tags, by name
+        and slug, and its category, as Pelican will make them of the header and the folder."""
+        tags = [Tag(name, self.slug_settings) for name in ensure_metadata_list(story.header.get("tags", ""))]
+        if "category" in story.header:
+            category = story.header["category"]
+        elif self.folder_category and os.path.dirname(display):
+            category = os.path.basename(os.path.dirname(display))
+        else:
+            category = self.default_category
+        return frozenset({str(t) for t in tags} | {t.slug for t in tags} | {category})
+
+    def find(self, story: Story, pieces: dict, body_html: str, display: str) -> FoundTags | None:
+        if not self.max_tags:
+            return None
+        exclude = self.exclude(story, display)
+        names = find_entities(html.unescape(pieces["title"]), [html_to_text(p) for p in pieces["bullets"]],
+                              html_to_text(body_html), max_tags=self.max_tags, exclude=exclude)
+        return FoundTags(self.max_tags, exclude, tuple(names))
+
+
+
+def tag_stories(generator) -> None:
+    """`article_generator_pretaxonomy`: add each story's found names to its tags (`article.auto_tags`)."""
+    settings = generator.settings
+    max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
+    # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
+    for article in [*generator.drafts, *generator.hidden_articles]:
+        article.auto_tags = []
+    for article in [*generator.articles, *generator.translations]:
+        article.auto_tags = []
+        if not max_tags:
+            continue
+        tags = list(getattr(article, "tags", []) or [])
+        exclude = {str(t) for t in tags} | {t.slug for t in tags}
+        if getattr(article, "category", None):
+            exclude.add(str(article.category))
+        found = getattr(article, "found_tags", None)
+        if found and found.max_tags == max_tags and found.exclude == exclude:
+            names = list(found.names)
+        else:
+            names = find_entities(
+                html.unescape(article.title),
+                [html_to_text(point) for point in getattr(article, "bullets", []) or []],
+                html_to_text(article._content or ""),
+                max_tags=max_tags,
+                exclude=exclude,
+            )
+        slugs = {t.slug for t in tags}
+        for name in names:
+            tag = Tag(name, settings)
+            if not tag.slug or tag.slug in slugs:
+                continue
+            slugs.add(tag.slug)
+            tags.append(tag)
+            article.auto_tags.append(tag)
+        if article.auto_tags:
+            article.tags = tags
