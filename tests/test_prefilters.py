@@ -1,28 +1,31 @@
 """Pre-filters that spare a costly pattern on text it cannot match: each must never hide a match.
 
-`clean.MOJIBAKE_SIGN` spares ftfy's mojibake test (`ftfy.badness.is_bad`, a few ms a story) on
-ordinary text: it is sound when every way `ftfy.badness.BADNESS_RE` can match needs one of its
-characters. `rules.CREDIT_SIGN` spares the photo-credit pattern (`rules.CAPTION_CREDIT`): it is
-sound when every credit holds one of `rules.CREDIT_SIGNS`. The tests read the patterns
-themselves (their alternatives, character classes and literals, with Python's regex parser), so
-an ftfy upgrade or a new credit shape that could match without a sign fails here instead of
-slipping past the filter.
+- `clean.MOJIBAKE_SIGN` spares ftfy's mojibake test (`ftfy.badness.is_bad`, a few ms a story) on
+  ordinary text: sound when every way `ftfy.badness.BADNESS_RE` can match needs one of its characters.
+- `rules.CREDIT_SIGN` spares the photo-credit pattern (`rules.CAPTION_CREDIT`): sound when every
+  credit holds one of `rules.CREDIT_SIGNS`.
+- `rules.PICTURE_WORDS` opens with a look at the next character: sound when that holds every first
+  character of the alternatives.
+
+The tests read the patterns themselves (alternatives, character classes and literals, with
+Python's regex parser), so an ftfy upgrade, a new credit shape or a new picture word that the
+filter would hide fails here instead of slipping past it.
 """
 
 import re
 import string
 import sys
 from pathlib import Path
+from re import _constants as sre
+from re import _parser as sre_parse
 
+import pytest
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "plugins"))
-
-from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad  # noqa: E402
-from re import _constants as sre  # noqa: E402
-from re import _parser as sre_parse  # noqa: E402
 
 from news_reader import rules  # noqa: E402
 from news_reader.clean import _PUNCTUATION_CATEGORIES, MOJIBAKE_SIGN, normalise  # noqa: E402
@@ -116,3 +119,29 @@ def test_credits_are_still_found():
     text = "Title of the story here\n\nThe mayor opens the new harbour bridge on Monday morning (AP Photo/Jane Doe)\n\nBody text."
     captions = [b for b in parse_story(text).blocks if b.kind == "caption"]
     assert [(c.text, c.credit) for c in captions] == [("The mayor opens the new harbour bridge on Monday morning", "(AP Photo/Jane Doe)")]
+
+
+def _first_chars(items) -> set[str] | None:
+    """The characters a match of these pattern items can start with; None when the first item
+    could match nothing or is not a plain literal, class, group, branch or repeat."""
+    op, arg = items[0]
+    if op in (sre.LITERAL, sre.IN):
+        return _class_chars(items[0])
+    if op is sre.SUBPATTERN:
+        return _first_chars(arg[3].data)
+    if op is sre.BRANCH:
+        firsts = [_first_chars(alternative.data) for alternative in arg[1]]
+        return None if None in firsts else set().union(*firsts)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+        return _first_chars(arg[2].data)
+    return None
+
+
+@pytest.mark.parametrize("pattern", [rules.PICTURE_WORDS], ids=["PICTURE_WORDS"])
+def test_a_leading_lookahead_holds_every_first_character(pattern):
+    boundary, (op, (direction, lookahead)), *rest = sre_parse.parse(pattern.pattern, pattern.flags).data
+    assert boundary == (sre.AT, sre.AT_BOUNDARY) and op is sre.ASSERT and direction == 1
+    allowed = _class_chars(lookahead.data[0])
+    firsts = _first_chars(rest)
+    assert allowed is not None and firsts is not None
+    assert firsts <= allowed, f"first characters missing from the lookahead: {sorted(firsts - allowed)}"
