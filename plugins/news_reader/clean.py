@@ -25,7 +25,7 @@ _FTFY = ftfy.TextFixerConfig(
 
 #: Every match of ftfy's mojibake pattern (`ftfy.badness.BADNESS_RE`) holds a character of one of
 #: its categories other than these three, which are the punctuation of ordinary text (curly
-#: quotes, dashes, bullets, no-break space); tests/test_clean.py checks this against the pattern.
+#: quotes, dashes, bullets, no-break space); tests/test_prefilters.py checks this against the pattern.
 _PUNCTUATION_CATEGORIES = ("common", "start_punctuation", "end_punctuation")
 #: A character without which ftfy's `is_bad` is False: text with none of them needs no repair.
 MOJIBAKE_SIGN = re.compile(

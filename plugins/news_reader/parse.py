@@ -37,6 +37,8 @@ from .story import Block, Story, StoryError
 
 #: Kinds of block that leave the story: repeats ("drop") and site furniture (reported as a warning).
 _GONE = ("drop", "furniture")
+
+#: Characters the rules look for or take out: a word character; all but ASCII letters; all but letters and digits.
 _WORD_CHAR = re.compile(r"\w")
 _NOT_LETTER = re.compile(r"[^A-Za-z]")
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -392,8 +394,9 @@ def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
     for index, block in enumerate(body):
         if block.kind or block.words < 6:
             continue
-        window = quotable[max(0, index - limits.REPEAT_WINDOW) : index] + quotable[index + 1 : index + limits.REPEAT_WINDOW + 1]
-        if folded[index] in "\n".join(window):  # one search: folded text has no line break to match across
+        low, high = max(0, index - limits.REPEAT_WINDOW), index + limits.REPEAT_WINDOW + 1
+        around = "\n".join(quotable[low:index] + quotable[index + 1 : high])  # folded text has no line break to match across
+        if folded[index] in around:
             block.kind = "drop"  # a pull quote: its words are in the paragraph it quotes
 
 
