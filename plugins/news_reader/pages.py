@@ -28,6 +28,7 @@ from functools import lru_cache
 import jinja2
 from jinja2 import meta
 from pelican.contents import Content
+from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
 #: Attributes that hold the whole site (the context, every setting), not the object itself: the
@@ -55,15 +56,21 @@ class Fingerprints:
 
     def __init__(self):
         self._known: dict[tuple[int, int], tuple[object, str]] = {}  # keeps the object alive
+        self._texts: dict[str, str] = {}
         self._busy: set[int] = set()
 
     def of(self, value, depth: int = 0) -> str:
         if isinstance(value, str):
-            return "s" + _sha(value)
+            digest = self._texts.get(value)
+            if digest is None:
+                digest = self._texts[value] = "s" + _sha(value)
+            return digest
         if value is None or isinstance(value, _SCALARS):
             return f"{type(value).__name__}:{value!r}"
         if isinstance(value, (datetime.date, datetime.time)):
             return f"{type(value).__name__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)}"
+        if isinstance(value, URLWrapper):
+            depth = 0  # the same at any depth
         known = self._known.get((id(value), depth))
         if known is not None:
             return known[1]
@@ -89,6 +96,11 @@ class Fingerprints:
             parts += sorted(of(item, depth) for item in value)
         elif isinstance(value, URLWrapper):  # a tag, category or author: its name and slug say all
             parts += (of(value.name), of(value.slug))
+        elif isinstance(value, Paginator):  # its counts follow from these (and are kept once worked out)
+            parts += (of(value.name), of(value.url), of(value.per_page), of(value.orphans), of(value.object_list, depth + 1))
+        elif isinstance(value, Page):  # its names and URLs follow from these and the settings
+            parts += (of(value.full_name), of(value.base_url), of(value.number), of(value.object_list, depth + 1),
+                      of(value.paginator, depth + 1))
         elif isinstance(value, _CALLABLES):
             parts.append(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)!s}")
         elif isinstance(value, Content):
