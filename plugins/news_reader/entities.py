@@ -32,9 +32,11 @@ Pelican signal handler that merges the names into `article.tags` and lists them 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections import Counter
+from typing import NamedTuple
 
 MAX_TAGS_DEFAULT = 5
 MIN_COUNT_DEFAULT = 2
@@ -108,11 +110,31 @@ NAME_MAX_CHARS = 60
 
 # --- reading the text ---------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[^\W\d_][\w’'&.-]*|&|[.!?;:…\n“”‘\"()\[\]—–,]|’(?!\w)")
+#: Words are read once and remembered (so many repeat, within a story and across).
+_CACHE_SIZE = 1 << 14
+#: Marks read as tokens of their own (and ’ when no letter follows it: a closing quote).
+_MARKS = r".!?;:…\n“”‘\"()\[\]—–,"
+_WORD_CHAR = r"[\w’'&.-]"
+_WORD = rf"[^\W\d_]{_WORD_CHAR}*"
+_JOINER = rf"(?:{'|'.join(map(re.escape, JOINERS))})(?!{_WORD_CHAR})"
+_LOWERCASE_WORD = rf"[a-z][a-z]*+{_WORD_CHAR}*+"  # a _WORD, ASCII letters first (faster)
+#: Lowercase text, read as one token: from a word that starts with an ASCII lowercase letter (and
+#: is no joiner, which may go on a name) to the last such word before a capital. It ends a run, and
+#: nothing in it (marks, joiners) can start or continue one; its last word says if a sentence ends.
+_LOWERCASE_TEXT = rf"{_LOWERCASE_WORD}(?:[ \W\d_]++{_LOWERCASE_WORD})*+"  # (a space first: faster)
+#: A joiner, lowercase text, a word, "&" or a mark, tried in this order.
+_TOKEN = re.compile(rf"{_JOINER}|{_LOWERCASE_TEXT}|{_WORD}|&|[{_MARKS}]|’(?!\w)")
 #: Tokens that end a run of capitalised words without starting a sentence.
 _RUN_END = frozenset(",’")
 _SENTENCE_END = frozenset(".!?;:…\n“‘\"()[]—–")
-_POSSESSIVE = re.compile(r"['’]s$")
+#: A possessive ("Python’s") is taken off the word and ends the name.
+_POSSESSIVE_ENDS = ("'s", "’s")
+#: Initials ("U.S.") do not end a sentence.
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+#: The first letter of every word of four letters or more.
+_LONG_WORD_INITIAL = re.compile(r"([^\W\d_])[^\W\d_]{3,}+")
+#: A word of four letters or more that starts in lower case after a space.
+_LOWERCASE_LONG_WORD = re.compile(r" [a-z]{4}")
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"</(?:p|li|h\d|figcaption|blockquote|div|section)>|<br\s*/?>", re.I)
 #: The entities the typography writes (typography.py), decoded first: faster than html.unescape, and
@@ -141,16 +163,38 @@ def _is_capitalised(word: str) -> bool:
 
 def _shouting_or_title_case(line: str) -> bool:
     """A line whose words are (nearly) all capitalised says nothing about which are names."""
-    words = [w for w in re.findall(r"[^\W\d_]+", line) if len(w) > 3]
-    if len(words) < TITLE_CASE_MIN_WORDS:
+    # Prose, told at a glance: a word of four letters or more takes five characters with the one
+    # after it, so the line has at most (len + 1) / 5 of them; when more than 1 - TITLE_CASE_SHARE
+    # of that many (plus one, against rounding) start in lower case, the line is not Title Case.
+    lowercase = len(_LOWERCASE_LONG_WORD.findall(line))
+    if lowercase > (1 - TITLE_CASE_SHARE) * (len(line) + 1) / 5 + 1:
         return False
-    capitalised = sum(1 for w in words if w[0].isupper())
-    return capitalised / len(words) >= TITLE_CASE_SHARE
+    initials = _LONG_WORD_INITIAL.findall(line)
+    if len(initials) < TITLE_CASE_MIN_WORDS:
+        return False
+    return sum(map(str.isupper, initials)) / len(initials) >= TITLE_CASE_SHARE
 
 
-def _clean_word(word: str) -> str:
-    word = word.rstrip("’'.-")
-    return _POSSESSIVE.sub("", word).replace("'", "’")
+class _Word(NamedTuple):
+    word: str  # without trailing dots, dashes, quotes or possessive
+    name_word: bool  # capitalised and no common word: starts or continues a run
+    joiner: bool  # continues a run ("Of", "&")
+    ends_name: bool  # the run ends after it
+    ends_sentence: bool
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _read_word(token: str) -> _Word:
+    """A token that does not start in lower case, read once."""
+    word = token.rstrip("’'.-")
+    if word.endswith(_POSSESSIVE_ENDS):
+        word = word[:-2]
+    word = word.replace("'", "’")
+    lower = word.lower()
+    ends_sentence = token[-1] == "." and not _INITIALS.fullmatch(token)
+    # a closing quote or a possessive ("Monty Python’s Flying Circus") ends the name
+    ends_name = ends_sentence or token[-1] in "’'" or token.endswith(_POSSESSIVE_ENDS)
+    return _Word(word, _is_capitalised(word) and lower not in STOPWORDS, lower in JOINERS, ends_name, ends_sentence)
 
 
 def _runs(text: str):
@@ -161,8 +205,7 @@ def _runs(text: str):
         run: list[str] = []
         run_start = False
         sentence_start = True
-        for match in _TOKEN.finditer(line):
-            token = match.group()
+        for token in _TOKEN.findall(line):
             if len(token) == 1 and (token in _SENTENCE_END or token in _RUN_END):
                 if run:
                     yield run, run_start
@@ -170,7 +213,7 @@ def _runs(text: str):
                 if token in _SENTENCE_END:
                     sentence_start = True
                 continue
-            if token[0].islower():  # most words: quick path, same outcome as below
+            if token[0].islower():  # lowercase words: a joiner goes on a run, any other ends it
                 if run and token in JOINERS:
                     run.append(token)
                 elif run:
@@ -178,28 +221,20 @@ def _runs(text: str):
                     run = []
                 sentence_start = token[-1] == "."
                 continue
-            ends_sentence = token.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", token)
-            word = _clean_word(token)
-            if not word:
-                continue
-            lower = word.lower()
-            if _is_capitalised(word) and lower not in STOPWORDS:
+            word, name_word, joiner, ends_name, ends_sentence = _read_word(token)
+            if name_word:
                 if not run:
                     run_start = sentence_start
                 run.append(word)
-            elif run and lower in JOINERS:
+            elif run and joiner:
                 run.append(word)
-            else:
-                if run:
-                    yield run, run_start
-                    run = []
-            sentence_start = False
-            # a closing quote or a possessive ("Monty Python’s Flying Circus") ends the name
-            if ends_sentence or token != token.rstrip("’'") or _POSSESSIVE.search(token):
-                if run:
-                    yield run, run_start
-                    run = []
-                sentence_start = ends_sentence
+            elif run:
+                yield run, run_start
+                run = []
+            if ends_name and run:
+                yield run, run_start
+                run = []
+            sentence_start = ends_sentence
         if run:
             yield run, run_start
 
