@@ -110,7 +110,7 @@ NAME_MAX_CHARS = 60
 
 # --- reading the text ---------------------------------------------------------------------------
 
-#: Words are read once and remembered (so many repeat, within a story and across).
+#: Words, runs and names are read once and remembered (so many repeat, within a story and across).
 _CACHE_SIZE = 1 << 14
 #: Marks read as tokens of their own (and ’ when no letter follows it: a closing quote).
 _MARKS = r".!?;:…\n“”‘\"()\[\]—–,"
@@ -208,7 +208,7 @@ def _runs(text: str):
         for token in _TOKEN.findall(line):
             if len(token) == 1 and (token in _SENTENCE_END or token in _RUN_END):
                 if run:
-                    yield run, run_start
+                    yield tuple(run), run_start
                     run = []
                 if token in _SENTENCE_END:
                     sentence_start = True
@@ -217,7 +217,7 @@ def _runs(text: str):
                 if run and token in JOINERS:
                     run.append(token)
                 elif run:
-                    yield run, run_start
+                    yield tuple(run), run_start
                     run = []
                 sentence_start = token[-1] == "."
                 continue
@@ -229,14 +229,14 @@ def _runs(text: str):
             elif run and joiner:
                 run.append(word)
             elif run:
-                yield run, run_start
+                yield tuple(run), run_start
                 run = []
             if ends_name and run:
-                yield run, run_start
+                yield tuple(run), run_start
                 run = []
             sentence_start = ends_sentence
         if run:
-            yield run, run_start
+            yield tuple(run), run_start
 
 
 def _is_title_or_date(word: str) -> bool:
@@ -245,7 +245,7 @@ def _is_title_or_date(word: str) -> bool:
     return lower in TITLES or lower in CALENDAR or lower in JOINERS or lower.rsplit("-", 1)[-1] in TITLES
 
 
-def _trim(words: list[str]) -> list[str]:
+def _trim(words: tuple[str, ...]) -> tuple[str, ...]:
     """Take titles and calendar words off the start, titles and joiners off the end."""
     start = 0
     while start < len(words) and _is_title_or_date(words[start]):
@@ -256,6 +256,7 @@ def _trim(words: list[str]) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _is_name(words: tuple[str, ...]) -> bool:
     lowered = [w.lower() for w in words]
     if any(len(w) > WORD_MAX_CHARS for w in words) or len(" ".join(words)) > NAME_MAX_CHARS:
@@ -274,14 +275,21 @@ def _is_name(words: tuple[str, ...]) -> bool:
     return True
 
 
-def _parts(words: list[str]):
-    """Every shorter run of words inside `words` that starts and ends with a capitalised word."""
+def _shorter_runs(words: tuple[str, ...]):
+    """Every shorter run of words (of at most `NAME_MAX_WORDS`) inside `words`."""
     n = len(words)
     for size in range(1, min(n, NAME_MAX_WORDS + 1)):
         for start in range(n - size + 1):
-            part = words[start : start + size]
-            if _is_capitalised(part[0]) and _is_capitalised(part[-1]):
-                yield tuple(part)
+            yield words[start : start + size]
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _read_run(run: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """A run of capitalised words, read once: (its name, trimmed; the parts of that name, which
+    are the shorter runs inside it that start and end with a capitalised word)."""
+    words = _trim(run)
+    parts = tuple(p for p in _shorter_runs(words) if _is_capitalised(p[0]) and _is_capitalised(p[-1]))
+    return words, parts
 
 
 def find_entities(
@@ -303,52 +311,52 @@ def find_entities(
     prominent_text = "\n".join([title, *key_points])
     texts = [(prominent_text, True), (body[:body_max_chars], False)]
 
-    whole: Counter[tuple[str, ...]] = Counter()  # seen as a name of its own
-    total: Counter[tuple[str, ...]] = Counter()  # seen at all, alone or inside a longer name
+    alone: list[tuple[str, ...]] = []  # every name seen as a name of its own
+    inside: list[tuple[str, ...]] = []  # every name seen inside a longer one
     prominent: set[tuple[str, ...]] = set()
     mid_sentence_words: set[str] = set()
     initial_singles: list[tuple[tuple[str, ...], bool]] = []
 
     for text, in_front in texts:
         for run, at_start in _runs(text):
-            words = _trim(run)
+            words, parts = _read_run(run)
             if not words:
                 continue
             if len(words) == 1 and at_start:
-                initial_singles.append((tuple(words), in_front))
+                initial_singles.append((words, in_front))
                 continue
             mid_sentence_words.update(words[1:] if at_start else words)
-            if len(words) > NAME_MAX_WORDS:
-                parts = list(_parts(words))
-            else:
-                name = tuple(words)
-                whole[name] += 1
-                total[name] += 1
+            if len(words) <= NAME_MAX_WORDS:  # a longer run is counted by its parts only
+                alone.append(words)
                 if in_front:
-                    prominent.add(name)
-                parts = [p for p in _parts(words) if p != name]
-            for part in parts:
-                total[part] += 1
-                if in_front:
-                    prominent.add(part)
+                    prominent.add(words)
+            inside.extend(parts)
+            if in_front:
+                prominent.update(parts)
 
     for name, in_front in initial_singles:
         if name[0] in mid_sentence_words or name[0].isupper() and len(name[0]) > 1:
-            whole[name] += 1
-            total[name] += 1
+            alone.append(name)
             if in_front:
                 prominent.add(name)
 
+    whole = Counter(alone)  # seen as a name of its own
+    total = Counter(alone)  # seen at all, alone or inside a longer name
+    total.update(inside)
     _credit_surnames(whole, total)
     excluded = {e.casefold() for e in exclude}
     candidates = [
         name
         for name in whole
-        if _is_name(name)
-        and (total[name] >= min_count or name in prominent)
+        if (total[name] >= min_count or name in prominent)
+        and _is_name(name)
         and " ".join(name).casefold() not in excluded
     ]
     kept = set(candidates)
+    within: dict[tuple[str, ...], list[tuple[str, ...]]] = {}  # the longer candidates a name is in
+    for longer in candidates:
+        for shorter in _shorter_runs(longer):
+            within.setdefault(shorter, []).append(longer)
     ends: dict[str, list[tuple[str, ...]]] = {}
     for name in kept:
         if 2 <= len(name) <= 3:
@@ -357,7 +365,7 @@ def find_entities(
     for name in candidates:
         if len(name) == 1 and len(ends.get(name[0], [])) == 1:
             kept.discard(name)  # "Bruce" beside "Steve Bruce": the same person
-        elif whole[name] < min_count and any(len(o) > len(name) and _contains(o, name) for o in kept):
+        elif whole[name] < min_count and any(longer in kept for longer in within.get(name, ())):
             kept.discard(name)
     ranked = sorted(kept, key=lambda n: (n not in prominent, -total[n], -len(n), " ".join(n)))
     return [" ".join(name) for name in ranked[:max_tags]]
@@ -373,11 +381,6 @@ def _credit_surnames(whole: Counter, total: Counter) -> None:
     for name, count in list(whole.items()):
         if len(name) == 1 and len(endings.get(name[0], [])) == 1:
             total[endings[name[0]][0]] += count
-
-
-def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
-    size = len(shorter)
-    return any(longer[i : i + size] == shorter for i in range(len(longer) - size + 1))
 
 
 # --- Pelican glue -------------------------------------------------------------------------------
