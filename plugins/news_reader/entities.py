@@ -25,9 +25,9 @@ is a plain, tested heuristic over the story's own text, cheap enough to run on e
    frequent, then alphabetical (so builds are deterministic). Names the curator already gave
    as tags (or the category) are not repeated.
 
-`find_entities(title, key_points, body)` is pure (text in, names out); `tag_stories` is the
-Pelican signal handler that merges the names into `article.tags` and lists them in
-`article.auto_tags`. `BROADSHEET_AUTO_TAGS` in the settings sets the maximum (0: off).
+`find_entities(title, key_points, body)` is pure (text in, names out); tagging.py runs it in the
+parsing workers and merges the names into `article.tags` (listed in `article.auto_tags`);
+`BROADSHEET_AUTO_TAGS` in the settings sets the maximum (0: off). `rank_tags` orders the tag index.
 """
 
 from __future__ import annotations
@@ -384,52 +384,6 @@ def _credit_surnames(whole: Counter, total: Counter) -> None:
 
 
 # --- Pelican glue -------------------------------------------------------------------------------
-
-
-def tag_stories(generator) -> None:
-    """Before Pelican counts tags: add each story's names to its tags (`article.auto_tags`)."""
-    from pelican.urlwrappers import Tag
-
-    from .cache import memo as cache_memo
-
-    settings = generator.settings
-    max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
-    memo = cache_memo("entities")
-    # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
-    for article in [*generator.drafts, *generator.hidden_articles]:
-        article.auto_tags = []
-    for article in [*generator.articles, *generator.translations]:
-        article.auto_tags = []
-        if not max_tags:
-            continue
-        tags = list(getattr(article, "tags", []) or [])
-        exclude = {str(t) for t in tags} | {t.slug for t in tags}
-        if getattr(article, "category", None):
-            exclude.add(str(article.category))
-        bullets = getattr(article, "bullets", []) or []
-        # with the parse cache on, names found in an earlier build for the same inputs (cache.py)
-        key = memo.key(article.title, list(bullets), article._content or "", max_tags, sorted(exclude)) if memo else ""
-        names = memo.get(key) if memo else None
-        if names is None:
-            names = find_entities(
-                html.unescape(article.title),
-                [html_to_text(point) for point in bullets],
-                html_to_text(article._content or ""),
-                max_tags=max_tags,
-                exclude=exclude,
-            )
-            if memo:
-                memo.put(key, names)
-        slugs = {t.slug for t in tags}
-        for name in names:
-            tag = Tag(name, settings)
-            if not tag.slug or tag.slug in slugs:
-                continue
-            slugs.add(tag.slug)
-            tags.append(tag)
-            article.auto_tags.append(tag)
-        if article.auto_tags:
-            article.tags = tags
 
 
 def rank_tags(generator) -> None:

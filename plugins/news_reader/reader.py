@@ -52,7 +52,7 @@ class StoryReader(BaseReader):
             logger.error("%s", error)
             raise
         if prepared.found_tags:
-            metadata["found_tags"] = prepared.found_tags  # for entities.tag_stories
+            metadata["found_tags"] = prepared.found_tags  # for tagging.tag_stories
         return prepared.body_html, metadata
 
     def _metadata(self, story, filename, display, pieces):

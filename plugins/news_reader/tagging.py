@@ -48,7 +48,7 @@ class Tagging:
                    settings.get("DEFAULT_CATEGORY", ""), folder)
 
     def exclude(self, story: Story, display: str) -> frozenset[str]:
-        """The names the build will exclude (entities.tag_stories): the story's tags, by name
+        """The names the build will exclude (`tag_stories` below): the story's tags, by name
         and slug, and its category, as Pelican will make them of the header and the folder."""
         tags = [Tag(name, self.slug_settings) for name in ensure_metadata_list(story.header.get("tags", ""))]
         if "category" in story.header:
