@@ -71,6 +71,8 @@ class Fingerprints:
             return f"{type(value).__name__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)}"
         if isinstance(value, URLWrapper):
             depth = 0  # the same at any depth
+        elif isinstance(value, Page):  # made for one page and dropped: not kept in memory
+            return _sha("\x1f".join(self._parts(value, depth)))
         known = self._known.get((id(value), depth))
         if known is not None:
             return known[1]
@@ -99,8 +101,8 @@ class Fingerprints:
         elif isinstance(value, Paginator):  # its counts follow from these (and are kept once worked out)
             parts += (of(value.name), of(value.url), of(value.per_page), of(value.orphans), of(value.object_list, depth + 1))
         elif isinstance(value, Page):  # its names and URLs follow from these and the settings
-            parts += (of(value.full_name), of(value.base_url), of(value.number), of(value.object_list, depth + 1),
-                      of(value.paginator, depth + 1))
+            parts += (of(value.full_name), of(value.base_url), of(value.number), of(value.paginator, depth + 1),
+                      *(of(item, depth + 1) for item in value.object_list))  # its own slice: not kept either
         elif isinstance(value, _CALLABLES):
             parts.append(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)!s}")
         elif isinstance(value, Content):
@@ -176,6 +178,11 @@ class PageMemo:
             if name != "SITEURL"
         ]
         return _sha("\x1f".join([self._base, sources, "s" + _sha(str(context.get("output_file"))), *values]))
+
+    def read_templates(self, templates) -> None:
+        """Work out what each template reads now (it is kept), not once in every worker."""
+        for template in templates:
+            _reads(template.environment, template.name)
 
     def unchanged(self, key: str | None, path: str) -> bytes | None:
         """The sha1 of the page's bytes when the last build wrote it under `key` and its file

@@ -24,11 +24,15 @@ PARALLEL_MIN_PAGES = 200
 
 @dataclass
 class Job:
-    """One page to render: Pelican's `_write_file` arguments."""
+    """One page to render: Pelican's `_write_file` arguments, its context as the shared context
+    with the page's own entries over it."""
 
     template: object
-    context: dict  # the page's own context
+    own: dict  # the page's own entries (its URLs, story, listing, pagination)
     shared: dict  # the context every page shares (stories read `localsiteurl` from it)
+
+    def context(self) -> dict:
+        return {**self.shared, **self.own}
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,10 @@ class Done:
     written: bool
 
 
-def render(job: Job) -> bytes:
+def render(job: Job, context: dict) -> bytes:
     """The page's bytes, rendered as Pelican's writer renders it."""
-    job.shared["localsiteurl"] = job.context["localsiteurl"]
-    return job.template.render(job.context).encode("utf-8")
+    job.shared["localsiteurl"] = context["localsiteurl"]
+    return job.template.render(context).encode("utf-8")
 
 
 def run(jobs: dict[str, Job], settle, memo=None) -> list[Done]:
@@ -57,6 +61,8 @@ def run(jobs: dict[str, Job], settle, memo=None) -> list[Done]:
     workers = min(os.cpu_count() or 1, max(1, len(items) // (PARALLEL_MIN_PAGES // 2)))
     if workers < 2 or not hasattr(os, "fork"):
         return _share(items, settle, memo)
+    if memo:
+        memo.read_templates({id(job.template): job.template for job in jobs.values()}.values())  # once, before the fork
     children = [_fork(items[index::workers], settle, memo) for index in range(1, workers)]
     try:
         done = _share(items[0::workers], settle, memo)
@@ -83,13 +89,14 @@ def _collect(pid: int, reader: int):
 def _share(items, settle, memo) -> list[Done]:
     done = []
     for filename, job in items:
-        key = memo.key(job.template, job.context) if memo else None
+        context = job.context()
+        key = memo.key(job.template, context) if memo else None
         kept = memo.unchanged(key, filename) if key else None
         if kept:
             done.append(Done(filename, key, kept, rendered=False, written=False))
             continue
         try:
-            data = render(job)
+            data = render(job, context)
         except Exception as error:
             raise RuntimeError(f"could not render {filename}: {type(error).__name__}: {error}") from error
         done.append(Done(filename, key, hashlib.sha1(data).digest(), rendered=True, written=settle(filename, data)))
