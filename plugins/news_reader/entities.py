@@ -205,41 +205,41 @@ def _runs(text: str):
     for line in text.split("\n"):
         if not line.strip() or _shouting_or_title_case(line):
             continue
-        run: list[str] = []
+        run: tuple[str, ...] = ()
         run_start = False
         sentence_start = True
         for token in _TOKEN.findall(line):
-            if len(token) == 1 and (token in _SENTENCE_END or token in _RUN_END):
-                if run:
-                    yield tuple(run), run_start
-                    run = []
-                if token in _SENTENCE_END:
-                    sentence_start = True
-                continue
             if token[0].islower():  # lowercase words: a joiner goes on a run, any other ends it
                 if run and token in JOINERS:
-                    run.append(token)
+                    run += (token,)
                 elif run:
-                    yield tuple(run), run_start
-                    run = []
+                    yield run, run_start
+                    run = ()
                 sentence_start = token[-1] == "."
+                continue
+            if len(token) == 1 and (token in _SENTENCE_END or token in _RUN_END):
+                if run:
+                    yield run, run_start
+                    run = ()
+                if token in _SENTENCE_END:
+                    sentence_start = True
                 continue
             word, name_word, joiner, ends_name, ends_sentence = _read_word(token)
             if name_word:
                 if not run:
                     run_start = sentence_start
-                run.append(word)
+                run += (word,)
             elif run and joiner:
-                run.append(word)
+                run += (word,)
             elif run:
-                yield tuple(run), run_start
-                run = []
+                yield run, run_start
+                run = ()
             if ends_name and run:
-                yield tuple(run), run_start
-                run = []
+                yield run, run_start
+                run = ()
             sentence_start = ends_sentence
         if run:
-            yield tuple(run), run_start
+            yield run, run_start
 
 
 def _is_title_or_date(word: str) -> bool:
@@ -325,7 +325,7 @@ def find_entities(
             words, parts = _read_run(run)
             if not words:
                 continue
-            if len(words) == 1 and at_start:
+            if at_start and len(words) == 1:
                 initial_singles.append((words, in_front))
                 continue
             mid_sentence_words.update(words[1:] if at_start else words)
