@@ -35,7 +35,7 @@ _PACKAGE = Path(__file__).resolve().parent
 #: Settings that change what the reader makes of a file.
 FINGERPRINT_SETTINGS = ("BROADSHEET_PARSER", "SLUG_REGEX_SUBSTITUTIONS", "SLUGIFY_SOURCE", "SLUGIFY_USE_UNICODE",
                         "SLUGIFY_PRESERVE_CASE")
-_LIBRARIES = ("typogrify", "smartypants", "ftfy", "pelican")
+_LIBRARIES = ("typogrify", "smartypants", "ftfy", "pelican", "jinja2")  # jinja2: the page memo (pages.py)
 
 
 def _code_hash() -> str:
