@@ -390,6 +390,18 @@ def deploy_gh_pages(site, push=False):
     print("Published to the gh-pages branch" + (" and pushed it to origin" if push else " (push it with --push)"))
 
 
+#: In each folder of cache/: the content folder it is the cache of.
+CACHE_OWNER = "content-folder.txt"
+
+
+def prune_caches(caches: str) -> None:
+    """Remove the cache folders of content folders that are gone (as temporary ones go)."""
+    for folder in pathlib.Path(caches).glob("*/"):
+        owner = folder / CACHE_OWNER
+        if owner.is_file() and not os.path.isdir(owner.read_text(encoding="utf-8")):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def pelican_run(settings_file, content=None, output=None, strict=False, extra_settings=None, after=None):
     """Run Pelican in-process, then `after()` (the search index), and print the build's account of every story file.
 
@@ -406,8 +418,13 @@ def pelican_run(settings_file, content=None, output=None, strict=False, extra_se
     argv += _remainder()  # pass-through of extra pelican options after `--`
     # Broadsheet's parse cache (plugins/news_reader/cache.py): cache/<hash of the content folder's
     # absolute path>, git-ignored, so two content folders never share one; an -e after `--` still wins.
-    folder_hash = hashlib.sha256(os.path.abspath(content or CONFIG["content_path"]).encode()).hexdigest()[:16]
-    extra_settings = {"BROADSHEET_CACHE_PATH": os.path.join(ROOT, "cache", folder_hash), **(extra_settings or {})}
+    content_folder = os.path.abspath(content or CONFIG["content_path"])
+    folder_hash = hashlib.sha256(content_folder.encode()).hexdigest()[:16]
+    cache_folder = os.path.join(ROOT, "cache", folder_hash)
+    prune_caches(os.path.join(ROOT, "cache"))
+    os.makedirs(cache_folder, exist_ok=True)
+    pathlib.Path(cache_folder, CACHE_OWNER).write_text(content_folder, encoding="utf-8")
+    extra_settings = {"BROADSHEET_CACHE_PATH": cache_folder, **(extra_settings or {})}
     if extra_settings:
         # one -e list: Pelican keeps only the last -e given, so join any from `--`
         pairs = [f"{key}={json.dumps(value)}" for key, value in extra_settings.items()]

@@ -170,7 +170,8 @@ def test_the_cache_is_off_by_default_and_invoke_build_keeps_one_per_content_fold
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     assert settings["BROADSHEET_CACHE_PATH"] is None
     source = (ROOT / "tasks.py").read_text(encoding="utf-8")
-    assert '"BROADSHEET_CACHE_PATH": os.path.join(ROOT, "cache", folder_hash)' in source
+    assert 'cache_folder = os.path.join(ROOT, "cache", folder_hash)' in source
+    assert '"BROADSHEET_CACHE_PATH": cache_folder' in source
     assert "cache/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
 
 

@@ -278,3 +278,16 @@ def test_requirements_are_pinned():
     assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", line) for line in lines), lines
     names = {line.split("==")[0].lower() for line in lines}
     assert {"pelican", "typogrify", "beautifulsoup4", "invoke", "pytest"} <= names
+
+
+def test_cache_folders_of_content_folders_that_are_gone_are_removed(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    import tasks
+
+    caches = tmp_path / "cache"
+    for name, owner in (("gone", tmp_path / "deleted"), ("here", tmp_path), ("old", None)):
+        (caches / name).mkdir(parents=True)
+        if owner is not None:
+            (caches / name / tasks.CACHE_OWNER).write_text(str(owner), encoding="utf-8")
+    tasks.prune_caches(str(caches))
+    assert sorted(p.name for p in caches.iterdir()) == ["here", "old"]  # one without an owner file is kept
