@@ -115,15 +115,16 @@ _CACHE_SIZE = 1 << 14
 #: Marks read as tokens of their own (and ’ when no letter follows it: a closing quote).
 _MARKS = r".!?;:…\n“”‘\"()\[\]—–,"
 _WORD_CHAR = r"[\w’'&.-]"
-_WORD = rf"[^\W\d_]{_WORD_CHAR}*"
+#: A word that starts with a letter other than an ASCII lowercase one (a capital, most often).
+_OTHER_WORD = rf"[^\W\d_a-z]{_WORD_CHAR}*"
 _JOINER = rf"(?:{'|'.join(map(re.escape, JOINERS))})(?!{_WORD_CHAR})"
-_LOWERCASE_WORD = rf"[a-z][a-z]*+{_WORD_CHAR}*+"  # a _WORD, ASCII letters first (faster)
+_LOWERCASE_WORD = rf"[a-z][a-z]*+{_WORD_CHAR}*+"  # (ASCII letters first: faster)
 #: Lowercase text, read as one token: from a word that starts with an ASCII lowercase letter (and
 #: is no joiner, which may go on a name) to the last such word before a capital. It ends a run, and
 #: nothing in it (marks, joiners) can start or continue one; its last word says if a sentence ends.
 _LOWERCASE_TEXT = rf"{_LOWERCASE_WORD}(?:[ \W\d_]++{_LOWERCASE_WORD})*+"  # (a space first: faster)
-#: A joiner, lowercase text, a word, "&" or a mark, tried in this order.
-_TOKEN = re.compile(rf"{_JOINER}|{_LOWERCASE_TEXT}|{_WORD}|&|[{_MARKS}]|’(?!\w)")
+#: Any other word, a joiner, lowercase text, "&" or a mark (a joiner before lowercase text).
+_TOKEN = re.compile(rf"{_OTHER_WORD}|{_JOINER}|{_LOWERCASE_TEXT}|&|[{_MARKS}]|’(?!\w)")
 #: Tokens that end a run of capitalised words without starting a sentence.
 _RUN_END = frozenset(",’")
 _SENTENCE_END = frozenset(".!?;:…\n“‘\"()[]—–")
