@@ -134,8 +134,9 @@ _POSSESSIVE_ENDS = ("'s", "’s")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 #: The first letter of every word of four letters or more.
 _LONG_WORD_INITIAL = re.compile(r"([^\W\d_])[^\W\d_]{3,}+")
-#: A space before a word of four letters or more that starts in lower case.
-_LOWERCASE_LONG_WORD = re.compile(r" (?=[a-z]{4})")
+#: A line's shape, to tell prose at a glance: ASCII lowercase letters as "a", spaces kept, anything
+#: else as "x"; " aaaa" in it is a space before a word of four letters or more in lower case.
+_SHAPE = bytes(ord("a") if "a" <= chr(i) <= "z" else ord(" ") if chr(i) == " " else ord("x") for i in range(256))
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"</(?:p|li|h\d|figcaption|blockquote|div|section)>|<br\s*/?>", re.I)
 #: The entities the typography writes (typography.py), decoded first: faster than html.unescape, and
@@ -167,11 +168,8 @@ def _shouting_or_title_case(line: str) -> bool:
     # Prose, told at a glance: a word of four letters or more takes five characters with the one
     # after it, so the line has at most (len + 1) / 5 of them; when more than 1 - TITLE_CASE_SHARE
     # of that many (plus one, against rounding) start in lower case, the line is not Title Case.
-    # Those in the first half of the line are often enough.
-    enough = (1 - TITLE_CASE_SHARE) * (len(line) + 1) / 5 + 1
-    middle = len(line) // 2
-    lowercase = len(_LOWERCASE_LONG_WORD.findall(line, 0, middle))
-    if lowercase > enough or lowercase + len(_LOWERCASE_LONG_WORD.findall(line, middle)) > enough:
+    shape = line.encode("ascii", "replace").translate(_SHAPE)  # (one byte a character)
+    if shape.count(b" aaaa") > (1 - TITLE_CASE_SHARE) * (len(line) + 1) / 5 + 1:
         return False
     initials = _LONG_WORD_INITIAL.findall(line)
     if len(initials) < TITLE_CASE_MIN_WORDS:
