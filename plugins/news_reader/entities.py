@@ -114,9 +114,11 @@ NAME_MAX_CHARS = 60
 _CACHE_SIZE = 1 << 14
 #: Marks read as tokens of their own (and ’ when no letter follows it: a closing quote).
 _MARKS = r".!?;:…\n“”‘\"()\[\]—–,"
+#: What a word goes on with after its first letter: letters, digits, "_", apostrophes, "&", "." and "-".
 _WORD_CHAR = r"[\w’'&.-]"
 #: A word that starts with a letter other than an ASCII lowercase one (a capital, most often).
 _OTHER_WORD = rf"[^\W\d_a-z]{_WORD_CHAR}*"
+#: A joiner, as a word of its own ("of", not "often").
 _JOINER = rf"(?:{'|'.join(map(re.escape, JOINERS))})(?!{_WORD_CHAR})"
 _LOWERCASE_WORD = rf"[a-z][a-z]*+{_WORD_CHAR}*+"  # (ASCII letters first: faster)
 #: Lowercase text, read as one token: from a word that starts with an ASCII lowercase letter (and
