@@ -345,7 +345,7 @@ def find_entities(
                 prominent.add(name)
 
     whole = Counter(alone)  # seen as a name of its own
-    total = Counter(alone)  # seen at all, alone or inside a longer name
+    total = whole.copy()  # seen at all, alone or inside a longer name
     total.update(inside)
     _credit_surnames(whole, total)
     excluded = {e.casefold() for e in exclude}
@@ -367,7 +367,7 @@ def find_entities(
             for word in {name[0], name[-1]}:
                 ends.setdefault(word, []).append(name)
     for name in candidates:
-        if len(name) == 1 and len(ends.get(name[0], [])) == 1:
+        if len(name) == 1 and len(ends.get(name[0], ())) == 1:
             kept.discard(name)  # "Bruce" beside "Steve Bruce": the same person
         elif whole[name] < min_count and any(longer in kept for longer in within.get(name, ())):
             kept.discard(name)
@@ -382,8 +382,8 @@ def _credit_surnames(whole: Counter, total: Counter) -> None:
     for name in whole:
         if 2 <= len(name) <= 3:
             endings.setdefault(name[-1], []).append(name)
-    for name, count in list(whole.items()):
-        if len(name) == 1 and len(endings.get(name[0], [])) == 1:
+    for name, count in whole.items():
+        if len(name) == 1 and len(endings.get(name[0], ())) == 1:
             total[endings[name[0]][0]] += count
 
 
