@@ -57,16 +57,24 @@ class Tagging:
             category = os.path.basename(os.path.dirname(display))
         else:
             category = self.default_category
-        return frozenset({str(t) for t in tags} | {t.slug for t in tags} | {category})
+        return frozenset(_excluded(tags, category))
 
     def find(self, story: Story, pieces: dict, body_html: str, display: str) -> FoundTags | None:
         if not self.max_tags:
             return None
         exclude = self.exclude(story, display)
-        names = find_entities(html.unescape(pieces["title"]), [html_to_text(p) for p in pieces["bullets"]],
-                              html_to_text(body_html), max_tags=self.max_tags, exclude=exclude)
-        return FoundTags(self.max_tags, exclude, tuple(names))
+        return FoundTags(self.max_tags, exclude, _names(pieces["title"], pieces["bullets"], body_html, self.max_tags, exclude))
 
+
+def _excluded(tags, category) -> set[str]:
+    """Names a story's found tags leave out: its tags, by name and slug, and its category."""
+    return {str(t) for t in tags} | {t.slug for t in tags} | ({str(category)} if category else set())
+
+
+def _names(title_html: str, bullets_html, body_html: str, max_tags: int, exclude) -> tuple[str, ...]:
+    """`find_entities` on a story's typeset title, key points and body."""
+    return tuple(find_entities(html.unescape(title_html), [html_to_text(p) for p in bullets_html],
+                               html_to_text(body_html), max_tags=max_tags, exclude=exclude))
 
 
 def tag_stories(generator) -> None:
@@ -81,20 +89,12 @@ def tag_stories(generator) -> None:
         if not max_tags:
             continue
         tags = list(getattr(article, "tags", []) or [])
-        exclude = {str(t) for t in tags} | {t.slug for t in tags}
-        if getattr(article, "category", None):
-            exclude.add(str(article.category))
+        exclude = _excluded(tags, getattr(article, "category", None))
         found = getattr(article, "found_tags", None)
         if found and found.max_tags == max_tags and found.exclude == exclude:
-            names = list(found.names)
+            names = found.names
         else:
-            names = find_entities(
-                html.unescape(article.title),
-                [html_to_text(point) for point in getattr(article, "bullets", []) or []],
-                html_to_text(article._content or ""),
-                max_tags=max_tags,
-                exclude=exclude,
-            )
+            names = _names(article.title, getattr(article, "bullets", []) or [], article._content or "", max_tags, exclude)
         slugs = {t.slug for t in tags}
         for name in names:
             tag = Tag(name, settings)

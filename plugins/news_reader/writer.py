@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 class _Pending(io.StringIO):
-    """Text collected in memory. On close: a page to render later is noted as a job; a page left
-    as it is, counted; anything else (feeds) written now when the file on disk differs."""
+    """Text collected in memory. On close: a page is noted as a job to render at the end; anything
+    else (feeds) is written now when the file on disk differs."""
 
     def __init__(self, filename: str, encoding: str, writer: "SameBytesWriter"):
         super().__init__()
