@@ -2,33 +2,37 @@
 
 A rebuild after one added story used to render every page of the site (5,000 at 1,000 stories)
 to find that almost all come out the same. With the parse cache on (`BROADSHEET_CACHE_PATH`),
-each page gets a *key* before it is rendered: a hash of
+each call of Pelican's `write_file` (one story page, or every page of one paginated listing)
+gets a *key* before Pelican does anything with it: a hash of
 - the build's fingerprint (the plugin's code, library versions) and every setting;
-- the page's output file and the source of its template and of every template that one extends,
-  imports or includes;
+- the call's own arguments: the file's name and URL, whether URLs are relative, the template's
+  name (it says whether the listing is paginated) and the lists it paginates;
+- the source of its template and of every template that one extends, imports or includes;
 - the value of every variable the templates read (found by Jinja's own analysis,
-  `jinja2.meta.find_undeclared_variables`), taken from the page's own context.
+  `jinja2.meta.find_undeclared_variables`, kept between builds by the templates' sources), from
+  the call's keyword arguments or the shared context. What Pelican's writer works out for each
+  page (`output_file`, `SITEURL`, the pagination) follows from the arguments above.
 Values are hashed by what they hold, attribute by attribute: a story by its text, metadata, URL
 and tags, the stories it links to (previous, next, related) by their attributes too, and objects
 further away (the neighbours of those) by what names them (path, URL, name). When the key is the
-one stored for that output file in the last build and the file on disk still has the bytes then
-written, the page is not rendered: its file is left as it is. Anything the analysis cannot follow
-(a template named by a variable) renders every time.
+one stored in the last build and every file that call wrote is still as then written (same
+inode, size and modification time), the call is skipped: Pelican sets up no page, nothing is
+rendered, the files are left as they are. Anything the analysis cannot follow (a template named
+by a variable) renders every time.
 
-The memo (`memo-pages.bin` in the cache folder) keeps only the pages of the last build.
+The memo (`memo-pages.bin` in the cache folder) keeps only the calls of the last build.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import types
-from functools import lru_cache
 
 import jinja2
 from jinja2 import meta
 from pelican.contents import Content
-from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
 #: Attributes that hold the whole site (the context, every setting), not the object itself: the
@@ -43,21 +47,48 @@ _DEPTH = 2
 #: What names a distant object.
 _NAMING = ("source_path", "save_as", "url", "slug", "name", "title", "key")
 _SCALARS = (bool, int, float)
+_SEQUENCES = (list, tuple)
+_PLAIN = frozenset({str, bool, int, float, type(None)})
+_LONG = 500
 _CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, types.ModuleType)
+#: What Pelican's writer adds to a page's context (pelican.writers.Writer.write_file) besides
+#: the call's keyword arguments; each follows from the call's own arguments and the settings.
+PAGE_KEYS = ("SITEURL", "localsiteurl", "output_file") + tuple(
+    f"{listing}_{part}" for listing in ("articles", "dates") for part in ("paginator", "page", "previous_page", "next_page")
+)
+_PAGINATED = ("articles", "dates")
 
 
 def _sha(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def stamp(path: str) -> tuple[int, int, int] | None:
+    """What tells a file written by the last build from one changed since: inode, size and
+    modification time (nanoseconds); None when there is no such file."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
 class Fingerprints:
-    """Hashes of template-visible values for one build (hex text), each object hashed once per
-    depth. A compound value's hash is that of its parts joined by a separator no part contains."""
+    """Hashes of template-visible values for one build (hex text). A compound value's hash is that
+    of its parts joined by a separator no part contains. A value that holds no story or other
+    object (text, numbers, dates, tags, containers of those) hashes the same at every depth and
+    is hashed once; any other value once per depth."""
+
+    #: The depth under which a value that hashes the same at every depth is kept.
+    _ANY = -1
 
     def __init__(self):
-        self._known: dict[tuple[int, int], tuple[object, str]] = {}  # keeps the object alive
+        self._known: dict[tuple[int, int], tuple[object, str, bool]] = {}  # keeps the object alive
         self._texts: dict[str, str] = {}
         self._busy: set[int] = set()
+        self._own: dict[int, tuple[str, list]] = {}
+        self._wrappers: dict[tuple, str] = {}
+        self.links = 0  # objects met so far whose hash depends on the depth
 
     def of(self, value, depth: int = 0) -> str:
         if isinstance(value, str):
@@ -69,61 +100,95 @@ class Fingerprints:
             return f"{type(value).__name__}:{value!r}"
         if isinstance(value, (datetime.date, datetime.time)):
             return f"{type(value).__name__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)}"
-        if isinstance(value, URLWrapper):
-            depth = 0  # the same at any depth
-        elif isinstance(value, Page):  # made for one page and dropped: not kept in memory
-            return _sha("\x1f".join(self._parts(value, depth)))
-        known = self._known.get((id(value), depth))
+        if isinstance(value, URLWrapper):  # a tag, category or author: its name and slug say all
+            name = (type(value).__qualname__, value.name, value.slug)
+            digest = self._wrappers.get(name)
+            if digest is None:
+                digest = self._wrappers[name] = _sha("\x1f".join((name[0], self.of(name[1]), self.of(name[2]))))
+            return digest
+        if type(value) in _SEQUENCES and set(map(type, value)) <= _PLAIN:  # bullets, paragraphs: at C speed
+            return type(value).__name__ + _sha(repr(value))
+        known = self._known.get((id(value), self._ANY)) or self._known.get((id(value), depth))
         if known is not None:
+            self.links += known[2]
             return known[1]
         if id(value) in self._busy:
+            self.links += 1
             return "cycle:" + type(value).__qualname__
         self._busy.add(id(value))
+        before = self.links
         try:
             digest = _sha("\x1f".join(self._parts(value, depth)))
         finally:
             self._busy.discard(id(value))
-        self._known[(id(value), depth)] = (value, digest)
+        linked = self.links != before
+        self._known[(id(value), depth if linked else self._ANY)] = (value, digest, linked)
         return digest
 
     def _parts(self, value, depth: int) -> list[str]:
         of = self.of
         parts = [type(value).__qualname__]
         if isinstance(value, dict):
+            plain = _plain_entries(value.items())
+            parts.append(_sha(repr(plain)))
             for key, item in value.items():
-                parts += (of(key, depth), of(item, depth))
+                if type(key) is not str or not _is_plain(item):
+                    parts += (of(key, depth), of(item, depth))
         elif isinstance(value, (list, tuple)):
             parts += [of(item, depth) for item in value]
         elif isinstance(value, (set, frozenset)):
             parts += sorted(of(item, depth) for item in value)
-        elif isinstance(value, URLWrapper):  # a tag, category or author: its name and slug say all
-            parts += (of(value.name), of(value.slug))
-        elif isinstance(value, Paginator):  # its counts follow from these (and are kept once worked out)
-            parts += (of(value.name), of(value.url), of(value.per_page), of(value.orphans), of(value.object_list, depth + 1))
-        elif isinstance(value, Page):  # its names and URLs follow from these and the settings
-            parts += (of(value.full_name), of(value.base_url), of(value.number), of(value.paginator, depth + 1),
-                      *(of(item, depth + 1) for item in value.object_list))  # its own slice: not kept either
         elif isinstance(value, _CALLABLES):
             parts.append(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)!s}")
         elif isinstance(value, Content):
+            self.links += 1
             parts += [of(getattr(value, name)) for name in _STORY_URLS]
-            if depth >= _DEPTH:
-                parts.append(of(value.source_path))
-            else:
-                for name, item in sorted(vars(value).items()):
-                    if name not in _SKIPPED and name not in _STORY_URLS:
-                        parts += (name, of(item, depth + 1))
+            parts += [of(value.source_path)] if depth >= _DEPTH else self._attributes(value, depth)
         elif hasattr(value, "__dict__"):
+            self.links += 1
             if depth >= _DEPTH:
                 parts += [of(_text_attribute(value, name)) for name in _NAMING]
             else:
-                for name, item in sorted(vars(value).items()):
-                    if name not in _SKIPPED:
-                        parts += (name, of(item, depth + 1))
+                parts += self._attributes(value, depth)
         else:
             text = repr(value)
             parts.append("" if " at 0x" in text else "r" + _sha(text))
         return parts
+
+    def _attributes(self, value, depth: int) -> list[str]:
+        """An object's attributes: those that hash the same at every depth hashed together once,
+        the others each at the next depth."""
+        own = self._own.get(id(value))
+        if own is None:
+            left_out = _SKIPPED.union(_STORY_URLS) if isinstance(value, Content) else _SKIPPED
+            attributes = [(name, item) for name, item in sorted(vars(value).items()) if name not in left_out]
+            same, links = [_sha(repr(_plain_entries(attributes)))], []
+            for name, item in attributes:
+                if _is_plain(item):
+                    continue
+                before = self.links
+                digest = self.of(item, depth + 1)
+                if self.links == before:
+                    same += (name, digest)
+                else:
+                    links.append((name, item))
+            own = self._own[id(value)] = (_sha("\x1f".join(same)), links)
+        digest, links = own
+        parts = [digest]
+        for name, item in links:
+            parts += (name, self.of(item, depth + 1))
+        return parts
+
+
+def _plain_entries(pairs) -> list:
+    """The entries whose name is text and value is short text, a number or None: hashed as one
+    `repr`, made at C speed (most of what a story holds). Long text (a story's body) is hashed
+    faster on its own."""
+    return [(name, item) for name, item in pairs if type(name) is str and _is_plain(item)]
+
+
+def _is_plain(item) -> bool:
+    return type(item) in _PLAIN and not (type(item) is str and len(item) > _LONG)
 
 
 def _text_attribute(value, name: str) -> str | None:
@@ -134,72 +199,94 @@ def _text_attribute(value, name: str) -> str | None:
     return item if isinstance(item, str) else None
 
 
-@lru_cache(maxsize=None)
-def _reads(environment: jinja2.Environment, name: str) -> tuple[tuple[str, ...], str] | None:
-    """The variables a template and the templates it uses read (sorted), and a hash of their
-    sources; None when one of them is named by a variable (it cannot be followed)."""
-    names: set[str] = set()
-    sources: list[str] = []
-    pending, seen = [name], set()
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        source = environment.loader.get_source(environment, current)[0]
-        sources += (current, _sha(source))
-        tree = environment.parse(source)
-        names |= meta.find_undeclared_variables(tree)
-        for used in meta.find_referenced_templates(tree):
-            if used is None:
-                return None
-            pending.append(used)
-    return tuple(sorted(names)), "\x1f".join(sources)
-
-
 class PageMemo:
-    """The keys of the pages of the last build, and this build's."""
+    """The keys of the `write_file` calls of the last build and the files each wrote, and this
+    build's."""
 
     def __init__(self, store, build_fingerprint: str, settings):
         self.store, self.settings, self.fingerprints = store, settings, Fingerprints()
         self._base = f"{build_fingerprint}\x1f{self.fingerprints.of(dict(settings))}"
+        self._reads: dict[str, tuple[tuple[str, ...], str] | None] = {}
 
-    def key(self, template: jinja2.Template, context: dict) -> str | None:
-        """The page's key; None when its templates cannot be followed. Settings the page shows as
-        they are are in the build's part of the key already; SITEURL follows from the file."""
-        reads = _reads(template.environment, template.name)
+    def key(self, template: jinja2.Template, name: str, context: dict, arguments: dict, variables: dict) -> str | None:
+        """The key of one `write_file` call: `arguments` are its own (url, relative_urls,
+        paginated, template_name, override_output), `variables` its keyword arguments (they go
+        into the page's context); None when the templates cannot be followed. Settings the page
+        shows as they are are in the build's part of the key already."""
+        reads = self.reads(template)
         if reads is None:
             return None
         names, sources = reads
         of, settings, missing = self.fingerprints.of, self.settings, object()
-        values = [
-            "-" if name not in context else name if settings.get(name, missing) is context[name] else of(context[name])
-            for name in names
-            if name != "SITEURL"
-        ]
-        return _sha("\x1f".join([self._base, sources, "s" + _sha(str(context.get("output_file"))), *values]))
+        values = []
+        for variable in names:
+            if variable in PAGE_KEYS:
+                continue
+            value = variables.get(variable, missing)
+            if value is missing:
+                value = context.get(variable, missing)
+                if value is missing:
+                    values.append("-")
+                    continue
+                if settings.get(variable, missing) is value:
+                    values.append(variable)
+                    continue
+            values.append(of(value))
+        call = [of(name)]
+        for argument, value in arguments.items():
+            if argument != "paginated":
+                call += (argument, of(value))
+        if arguments.get("template_name") in settings["PAGINATED_TEMPLATES"]:
+            paginated = arguments.get("paginated")
+            if paginated is None:
+                paginated = {key: variables[key] for key in _PAGINATED if key in variables}
+            for listing, stories in paginated.items():
+                call += (listing, of(stories, 1))  # its stories as a page of it holds them
+        return _sha("\x1f".join([self._base, sources, *call, *values]))
 
-    def read_templates(self, templates) -> None:
-        """Work out what each template reads now (it is kept), not once in every worker."""
-        for template in templates:
-            _reads(template.environment, template.name)
+    def reads(self, template: jinja2.Template) -> tuple[tuple[str, ...], str] | None:
+        """The variables a template and the templates it uses read (sorted), and a hash of their
+        sources; None when one of them is named by a variable (it cannot be followed)."""
+        if template.name not in self._reads:
+            self._reads[template.name] = self._follow(template.environment, template.name)
+        return self._reads[template.name]
 
-    def unchanged(self, key: str | None, path: str) -> bytes | None:
-        """The sha1 of the page's bytes when the last build wrote it under `key` and its file
-        (`path`) still holds them; else None."""
+    def _follow(self, environment: jinja2.Environment, name: str):
+        names: set[str] = set()
+        sources: list[str] = []
+        pending, seen = [name], set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source = environment.loader.get_source(environment, current)[0]
+            digest = _sha(source)
+            sources += (current, digest)
+            analysis = self.store.get("template " + digest)
+            if analysis is None:
+                tree = environment.parse(source)
+                analysis = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
+            self.store.put("template " + digest, analysis)
+            found, used = analysis
+            if None in used:
+                return None
+            names |= found
+            pending += used
+        return tuple(sorted(names)), "\x1f".join(sources)
+
+    def unchanged(self, key: str | None) -> tuple | None:
+        """The files the call with this key wrote in the last build, each as (path, stamp), when
+        every one of them is still as then written; else None."""
         stored = self.store.get(key) if key else None
-        if stored is None:
+        if stored is None or any(stamp(path) != written for path, written in stored):
             return None
-        try:
-            with open(path, "rb") as handle:
-                return stored if hashlib.sha1(handle.read()).digest() == stored else None
-        except OSError:
-            return None
+        return stored
 
-    def remember(self, key: str | None, digest: bytes) -> None:
-        """A page of this build: the sha1 of its bytes, under its key."""
+    def remember(self, key: str | None, files: tuple) -> None:
+        """A call of this build: the files it wrote, each as (path, stamp)."""
         if key:
-            self.store.put(key, digest)
+            self.store.put(key, files)
 
 
 def list_sections(generator) -> None:

@@ -1,4 +1,4 @@
-"""Pages rendered at the end of the build, on all cores, unless the page memo finds them unchanged.
+"""Pages rendered at the end of the build, on all cores.
 
 Pelican renders each page the moment a generator asks for it, in one process. Broadsheet's writer
 (writer.py) instead notes each page to render (a `Job`: its template, its context, its file) and
@@ -12,11 +12,12 @@ what they wrote; an error in a worker fails the build with the page's name, as i
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import traceback
 from dataclasses import dataclass
+
+from .pages import stamp
 
 #: Below this many pages to render, forking costs more than it saves.
 PARALLEL_MIN_PAGES = 200
@@ -30,6 +31,7 @@ class Job:
     template: object
     own: dict  # the page's own entries (its URLs, story, listing, pagination)
     shared: dict  # the context every page shares (stories read `localsiteurl` from it)
+    call: str | None = None  # the key of its `write_file` call in the page memo (pages.py)
 
     def context(self) -> dict:
         return {**self.shared, **self.own}
@@ -37,14 +39,13 @@ class Job:
 
 @dataclass(frozen=True)
 class Done:
-    """A page: its file, its key in the page memo and the sha1 of its bytes; whether it was
-    rendered (not found unchanged by the memo) and whether its file was written."""
+    """A page rendered: its file, the key of its call, whether its file was written (its bytes
+    changed) and the file's stamp (pages.stamp) once settled."""
 
     filename: str
-    key: str | None
-    digest: bytes
-    rendered: bool
+    call: str | None
     written: bool
+    stamp: tuple | None
 
 
 def render(job: Job, context: dict) -> bytes:
@@ -53,19 +54,16 @@ def render(job: Job, context: dict) -> bytes:
     return job.template.render(context).encode("utf-8")
 
 
-def run(jobs: dict[str, Job], settle, memo=None) -> list[Done]:
-    """Render and settle (`settle(filename, data) -> written`) every job whose page the memo
-    (pages.PageMemo, when the cache is on) does not find unchanged; in worker processes when
-    there are many (keys are worked out there too)."""
+def run(jobs: dict[str, Job], settle) -> list[Done]:
+    """Render and settle (`settle(filename, data) -> written`) every job; in worker processes
+    when there are many."""
     items = list(jobs.items())
     workers = min(os.cpu_count() or 1, max(1, len(items) // (PARALLEL_MIN_PAGES // 2)))
     if workers < 2 or not hasattr(os, "fork"):
-        return _share(items, settle, memo)
-    if memo:
-        memo.read_templates({id(job.template): job.template for job in jobs.values()}.values())  # once, before the fork
-    children = [_fork(items[index::workers], settle, memo) for index in range(1, workers)]
+        return _share(items, settle)
+    children = [_fork(items[index::workers], settle) for index in range(1, workers)]
     try:
-        done = _share(items[0::workers], settle, memo)
+        done = _share(items[0::workers], settle)
     finally:
         outcomes = [_collect(pid, reader) for pid, reader in children]  # never leave a worker behind
     for outcome in outcomes:
@@ -86,24 +84,19 @@ def _collect(pid: int, reader: int):
     return outcome
 
 
-def _share(items, settle, memo) -> list[Done]:
+def _share(items, settle) -> list[Done]:
     done = []
     for filename, job in items:
-        context = job.context()
-        key = memo.key(job.template, context) if memo else None
-        kept = memo.unchanged(key, filename) if key else None
-        if kept:
-            done.append(Done(filename, key, kept, rendered=False, written=False))
-            continue
         try:
-            data = render(job, context)
+            data = render(job, job.context())
         except Exception as error:
             raise RuntimeError(f"could not render {filename}: {type(error).__name__}: {error}") from error
-        done.append(Done(filename, key, hashlib.sha1(data).digest(), rendered=True, written=settle(filename, data)))
+        written = settle(filename, data)
+        done.append(Done(filename, job.call, written, stamp(filename)))
     return done
 
 
-def _fork(items, settle, memo) -> tuple[int, int]:
+def _fork(items, settle) -> tuple[int, int]:
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
@@ -113,7 +106,7 @@ def _fork(items, settle, memo) -> tuple[int, int]:
     code = 0
     try:
         try:
-            outcome = _share(items, settle, memo)
+            outcome = _share(items, settle)
         except BaseException:  # noqa: BLE001 - the parent reports it, naming the page
             outcome, code = traceback.format_exc(), 1
         with os.fdopen(writer, "wb") as stream:

@@ -3,7 +3,7 @@ changed, and a page or feed whose bytes are already on disk is not written again
 
 - Pages: each page the generators ask for becomes a job, rendered once they are all done
   (rendering.py); with the parse cache on, a page whose inputs are those of the last build is
-  not rendered at all (pages.py).
+  not even set up by Pelican (pages.py).
 - Files: leaving a file with the same bytes alone saves the write and keeps its modification
   time, so `rsync` and browsers see only real changes. The bytes are compared in full (size
   first), so the output is the same as Pelican's own writer's (`BROADSHEET_WRITE_UNCHANGED = True`
@@ -22,7 +22,7 @@ from pelican.writers import FileOverwriteFailedError, Writer
 
 from .cache import memo
 from . import rendering
-from .pages import PageMemo
+from .pages import PAGE_KEYS, PageMemo
 
 logger = logging.getLogger(__name__)
 
@@ -41,20 +41,13 @@ class _Pending(io.StringIO):
         super().close()
 
 
-#: What Pelican's writer adds to the shared context for a page (pelican.writers.Writer.write_file),
-#: besides the keyword arguments of `write_file`.
-_PAGE_KEYS = ("SITEURL", "localsiteurl", "output_file") + tuple(
-    f"{listing}_{part}" for listing in ("articles", "dates") for part in ("paginator", "page", "previous_page", "next_page")
-)
-
-
 class _PageTemplate:
     """What Pelican's writer renders a page with: `render` returns a placeholder that stands for
     the page until the end of the build (rendering.py). The job keeps the page's own entries, not
     a copy of the whole context (at 10,000 stories, 50,000 copies of 250 entries)."""
 
-    def __init__(self, template: jinja2.Template, writer: "SameBytesWriter", shared: dict, keys):
-        self._template, self._writer, self._shared, self._keys = template, writer, shared, keys
+    def __init__(self, template: jinja2.Template, writer: "SameBytesWriter", shared: dict, keys, call: str | None):
+        self._template, self._writer, self._shared, self._keys, self._call = template, writer, shared, keys, call
 
     def render(self, context: dict) -> str:
         shared = self._shared
@@ -63,7 +56,7 @@ class _PageTemplate:
             own = dict(context)  # the writer added something else: keep it all
         placeholders = self._writer._placeholders
         placeholder = f"\0broadsheet page {len(placeholders)}\0"
-        placeholders[placeholder] = rendering.Job(self._template, own, shared)
+        placeholders[placeholder] = rendering.Job(self._template, own, shared, self._call)
         return placeholder
 
     def __getattr__(self, name):
@@ -73,7 +66,7 @@ class _PageTemplate:
 class SameBytesWriter(Writer):
     """Writes only files whose bytes changed and counts both kinds (`written`, `unchanged`).
     Pages are rendered at the end of the build, on all cores (rendering.py); with the parse cache
-    on, a page whose inputs are those of the last build is not rendered at all (pages.py)."""
+    on, a `write_file` call whose inputs are those of the last build is skipped (pages.py)."""
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
@@ -85,10 +78,28 @@ class SameBytesWriter(Writer):
         self._jobs: dict[str, rendering.Job] = {}
         _WRITERS[:] = [self]
 
-    def write_file(self, name, template, context, *args, **kwargs):
-        if isinstance(template, jinja2.Template):
-            template = _PageTemplate(template, self, context, (*_PAGE_KEYS, *kwargs))
-        return super().write_file(name, template, context, *args, **kwargs)
+    def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
+                   override_output=False, url=None, **kwargs):
+        arguments = {"relative_urls": relative_urls, "paginated": paginated, "template_name": template_name,
+                     "override_output": override_output, "url": url}
+        if name and isinstance(template, jinja2.Template):
+            call = self.pages.key(template, name, context, arguments, kwargs) if self.pages else None
+            files = self.pages.unchanged(call) if call else None
+            if files is not None:
+                self._keep(call, files, override_output)
+                return None
+            template = _PageTemplate(template, self, context, (*PAGE_KEYS, *kwargs), call)
+        return super().write_file(name, template, context, **arguments, **kwargs)
+
+    def _keep(self, call: str, files: tuple, override: bool) -> None:
+        """A call found unchanged: its files stay as they are, claimed as Pelican claims a file it
+        writes (a later page may not write over them, unless it overrides)."""
+        for path, _ in files:
+            if self._claim(path, override):
+                self._jobs.pop(path, None)  # an overriding page: the last one stands
+                self.kept += 1
+                self.unchanged += 1
+        self.pages.remember(call, files)
 
     def _closed(self, filename: str, text: str, encoding: str) -> None:
         if text not in self._placeholders:
@@ -100,25 +111,34 @@ class SameBytesWriter(Writer):
         self._jobs[filename] = self._placeholders.pop(text)
 
     def render_pages(self) -> None:
-        """Render every page noted in this build, and remember each under its key."""
+        """Render every page noted in this build, and remember the files of each call under its key."""
         jobs, self._jobs = self._jobs, {}
-        for done in rendering.run(jobs, self._settle, self.pages):
+        calls: dict[str, list] = {}
+        for done in rendering.run(jobs, self._settle):
             self.written += done.written
             self.unchanged += not done.written
-            self.rendered += done.rendered
-            self.kept += not done.rendered
-            if self.pages:
-                self.pages.remember(done.key, done.digest)
+            self.rendered += 1
+            if done.call:
+                calls.setdefault(done.call, []).append((done.filename, done.stamp))
+        if self.pages:
+            for call, files in calls.items():
+                self.pages.remember(call, tuple(files))
 
     def _open_w(self, filename, encoding, override=False):
-        # Pelican's own checks against writing one file twice (pelican.writers.Writer._open_w)
+        if not self._claim(filename, override):
+            return open(os.devnull, "w", encoding=encoding)
+        return _Pending(filename, encoding, self)
+
+    def _claim(self, filename: str, override: bool) -> bool:
+        """Pelican's own checks against writing one file twice (pelican.writers.Writer._open_w):
+        whether this page may write the file."""
         if filename in self._overridden_files:
             if override:
                 raise FileOverwriteFailedError(
                     f'Failed to overwrite "{filename}" a second time (was previously overwritten)'
                 )
             logger.info('Skipping "%s", not overwriting', filename)
-            return open(os.devnull, "w", encoding=encoding)
+            return False
         if filename in self._written_files:
             if override:
                 logger.info('Overwriting "%s"', filename)
@@ -130,7 +150,7 @@ class SameBytesWriter(Writer):
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
-        return _Pending(filename, encoding, self)
+        return True
 
     def _settle(self, filename: str, data: bytes) -> bool:
         """Write `data` unless the file already holds it; whether it was written."""

@@ -1,0 +1,75 @@
+"""The page memo's parts (plugins/news_reader/pages.py): what a value's hash sees, and a page
+whose file was changed or removed since the last build is written again."""
+
+import shutil
+import sys
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from news_reader.pages import Fingerprints  # noqa: E402
+
+
+class Thing:
+    """An object of the site that is not a story (an edition, say)."""
+
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+
+def test_values_without_objects_hash_the_same_at_every_depth():
+    for value in ["text", ["a", "b"], {"bullets": ["a", 1, None]}, ("x", 2.5), "long " * 400]:
+        assert Fingerprints().of(value) == Fingerprints().of(value, 1) == Fingerprints().of(value, 2)
+
+
+def test_every_part_of_a_plain_value_counts():
+    of = Fingerprints().of
+    assert of(["a", "b"]) != of(["a", "c"]) != of(["ab"])
+    assert of(["a", "b"]) != of(("a", "b"))  # the type too
+    assert of({"a": 1}) != of({"a": "1"}) != of({"a": True})
+    assert of("long " * 400) != of("long " * 399 + "lung ")  # long text is hashed on its own
+
+
+def test_an_object_counts_its_attributes_near_and_only_its_names_far():
+    near, far = Thing(title="Ferry", body="x" * 600), Thing(title="Ferry", body="x" * 600)
+    before = [Fingerprints().of(Thing(link=near)), Fingerprints().of(Thing(link=Thing(link=far)))]
+    near.body, far.body = "y" * 600, "y" * 600
+    after = [Fingerprints().of(Thing(link=near)), Fingerprints().of(Thing(link=Thing(link=far)))]
+    assert before[0] != after[0]  # one link away: all it holds
+    assert before[1] == after[1]  # two links away: what names it (its title), not its body
+    far.title = "Ferries"
+    assert Fingerprints().of(Thing(link=Thing(link=far))) != before[1]
+
+
+def test_a_container_of_objects_hashes_by_depth():
+    fingerprints, story = Fingerprints(), Thing(title="Ferry", body="text")
+    assert fingerprints.of([story]) != fingerprints.of([story], 2)
+
+
+def _build(content: Path, output: Path, cache: Path) -> tuple[int, int]:
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={
+        "PATH": str(content), "OUTPUT_PATH": str(output), "BROADSHEET_CACHE_PATH": str(cache)})
+    Pelican(settings).run()
+    from news_reader import writer
+
+    return writer.LAST_PAGES
+
+
+def test_a_page_changed_or_removed_since_the_last_build_is_written_again(tmp_path):
+    content, output, cache = tmp_path / "content", tmp_path / "out", tmp_path / "cache"
+    content.mkdir()
+    shutil.copy(ROOT / "content" / "000_7badf5751ba94d9e.txt", content / "seed.txt")
+    rendered, _ = _build(content, output, cache)
+    index = output / "index.html"
+    original = index.read_bytes()
+    assert _build(content, output, cache) == (0, rendered)
+    index.write_bytes(original.replace(b"</body>", b"<!-- edited by hand --></body>"))
+    assert _build(content, output, cache) == (1, rendered - 1)
+    assert index.read_bytes() == original
+    index.unlink()
+    assert _build(content, output, cache) == (1, rendered - 1)
+    assert index.read_bytes() == original
