@@ -15,8 +15,8 @@ gets a *key* before Pelican does anything with it: a hash of
 Values are hashed by what they hold, attribute by attribute: a story by its text, metadata, URL
 and tags, the stories it links to (previous, next, related) by their attributes too, and objects
 further away (the neighbours of those) by what names them (path, URL, name). When the key is the
-one stored in the last build and every file that call wrote is still as then written (same
-inode, size and modification time), the call is skipped: Pelican sets up no page, nothing is
+one stored in the last build and every file that call wrote is still as then written (same size
+and modification time), the call is skipped: Pelican sets up no page, nothing is
 rendered, the files are left as they are. Anything the analysis cannot follow (a template named
 by a variable) renders every time.
 
@@ -57,20 +57,23 @@ PAGE_KEYS = ("SITEURL", "localsiteurl", "output_file") + tuple(
     f"{listing}_{part}" for listing in ("articles", "dates") for part in ("paginator", "page", "previous_page", "next_page")
 )
 _PAGINATED = ("articles", "dates")
+#: What Pelican's feed writer reads from the context (pelican.writers.Writer.write_feed).
+_FEED_READS = ("SITENAME", "SITESUBTITLE", "SITEURL", "FEED_DOMAIN")
 
 
 def _sha(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def stamp(path: str) -> tuple[int, int, int] | None:
-    """What tells a file written by the last build from one changed since: inode, size and
-    modification time (nanoseconds); None when there is no such file."""
+def stamp(path: str) -> tuple[int, int] | None:
+    """What tells a file written by the last build from one changed since, as `make` and `rsync`
+    tell them: its size and modification time (nanoseconds; kept by `cp -a`, `rsync -a` and tar,
+    so an output folder restored with the cache still counts); None when there is no such file."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return status.st_ino, status.st_size, status.st_mtime_ns
+    return status.st_size, status.st_mtime_ns
 
 
 class Fingerprints:
@@ -200,8 +203,8 @@ def _text_attribute(value, name: str) -> str | None:
 
 
 class PageMemo:
-    """The keys of the `write_file` calls of the last build and the files each wrote, and this
-    build's."""
+    """The keys of the `write_file` and `write_feed` calls of the last build and the files each
+    wrote, and this build's."""
 
     def __init__(self, store, build_fingerprint: str, settings):
         self.store, self.settings, self.fingerprints = store, settings, Fingerprints()
@@ -243,6 +246,17 @@ class PageMemo:
             for listing, stories in paginated.items():
                 call += (listing, of(stories, 1))  # its stories as a page of it holds them
         return _sha("\x1f".join([self._base, sources, *call, *values]))
+
+    def feed_key(self, elements, context: dict, arguments: dict) -> str:
+        """The key of one `write_feed` call: `arguments` are its own (path, url, feed_type,
+        override_output, feed_title). A feed shows its stories' own attributes (not the stories
+        they link to) and the site's name and address from the context."""
+        of = self.fingerprints.of
+        parts = [self._base, "feed", *(of(context.get(name)) for name in _FEED_READS)]
+        for argument, value in arguments.items():
+            parts += (argument, of(value))
+        parts.append(of(list(elements[: self.settings["FEED_MAX_ITEMS"]]), 1))
+        return _sha("\x1f".join(parts))
 
     def reads(self, template: jinja2.Template) -> tuple[tuple[str, ...], str] | None:
         """The variables a template and the templates it uses read (sorted), and a hash of their

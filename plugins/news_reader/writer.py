@@ -18,11 +18,12 @@ import logging
 import os
 
 import jinja2
+from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from .cache import memo
 from . import rendering
-from .pages import PAGE_KEYS, PageMemo
+from .pages import PAGE_KEYS, PageMemo, stamp
 
 logger = logging.getLogger(__name__)
 
@@ -91,13 +92,28 @@ class SameBytesWriter(Writer):
             template = _PageTemplate(template, self, context, (*PAGE_KEYS, *kwargs), call)
         return super().write_file(name, template, context, **arguments, **kwargs)
 
-    def _keep(self, call: str, files: tuple, override: bool) -> None:
-        """A call found unchanged: its files stay as they are, claimed as Pelican claims a file it
-        writes (a later page may not write over them, unless it overrides)."""
+    def write_feed(self, elements, context, path=None, url=None, feed_type="atom", override_output=False,
+                   feed_title=None):
+        arguments = {"path": path, "url": url, "feed_type": feed_type, "override_output": override_output,
+                     "feed_title": feed_title}
+        call = self.pages.feed_key(elements, context, arguments) if self.pages and path else None
+        files = self.pages.unchanged(call) if call else None
+        if files is not None:
+            self._keep(call, files, override_output, pages=False)
+            return None
+        feed = super().write_feed(elements, context, **arguments)
+        if call:
+            written = sanitised_join(self.output_path, path)
+            self.pages.remember(call, ((written, stamp(written)),))
+        return feed
+
+    def _keep(self, call: str, files: tuple, override: bool, pages: bool = True) -> None:
+        """A call found unchanged: its files (pages, or a feed) stay as they are, claimed as
+        Pelican claims a file it writes (a later page may not write over them, unless it overrides)."""
         for path, _ in files:
             if self._claim(path, override):
                 self._jobs.pop(path, None)  # an overriding page: the last one stands
-                self.kept += 1
+                self.kept += pages
                 self.unchanged += 1
         self.pages.remember(call, files)
 
