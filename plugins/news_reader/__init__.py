@@ -13,7 +13,7 @@ from .reader import StoryReader
 from .related import relate_stories
 from .sharing import describe_stories
 from .tagging import tag_stories
-from .site import report_build, settle_stories, strip_feed_markup
+from .site import forget_slugs, report_build, settle_stories, settle_story_slugs, strip_feed_markup
 from .sitemap import write_site_files
 from .writer import fast_listings, fix_urls, get_writer, render_pages, report_writes
 
@@ -26,7 +26,9 @@ def add_reader(readers):
 def register():
     signals.initialized.connect(check_parser_settings)
     signals.readers_init.connect(add_reader)
+    signals.article_generator_init.connect(forget_slugs)
     signals.article_generator_init.connect(prepare_all)
+    signals.content_object_init.connect(settle_story_slugs)
     signals.article_generator_pretaxonomy.connect(settle_stories)
     signals.article_generator_pretaxonomy.connect(tag_stories)
     signals.article_generator_finalized.connect(rank_tags)

@@ -42,6 +42,33 @@ def settle_stories(generator) -> None:
     _link_neighbours(generator.articles)
 
 
+#: (wrapper class, name) → slug, for the build in progress.
+_SLUGS: dict[tuple[type, str], str] = {}
+
+
+def forget_slugs(*_args) -> None:
+    """`article_generator_init`: a new build, perhaps with other slug settings."""
+    _SLUGS.clear()
+
+
+def settle_story_slugs(content) -> None:
+    """`content_object_init`: the slugs of a story's tags, category and authors (settle_slugs)."""
+    settle_slugs([*(getattr(content, "tags", None) or []), *(getattr(content, "authors", None) or []),
+                  *filter(None, [getattr(content, "category", None)])])
+
+
+def settle_slugs(wrappers) -> None:
+    """Each tag's, category's or author's slug as Pelican works it out, but once per name in a
+    build: Pelican slugifies every new object anew, and each story has objects of its own."""
+    for wrapper in wrappers:
+        if wrapper._slug is None and wrapper._slug_from_name:
+            slug = _SLUGS.get((type(wrapper), wrapper.name))
+            if slug is None:
+                _SLUGS[(type(wrapper), wrapper.name)] = wrapper.slug
+            else:
+                wrapper._slug = slug
+
+
 def _link_neighbours(articles) -> None:
     """Each story's older and newer neighbour, in one pass (for its previous/next links)."""
     for index, article in enumerate(articles):
@@ -84,9 +111,10 @@ def dedupe_slugs(generator) -> None:
         key=lambda article: article.source_path,
     )
     for article in stories:
-        original, number = article.slug, 2
-        while article.save_as in seen:
+        original, number, path = article.slug, 2, article.save_as  # worked out anew on each read
+        while path in seen:
             article.slug, number = f"{original}-{number}", number + 1
+            path = article.save_as
         if article.slug != original:
             logger.warning(
                 "%s: another story already has the URL name '%s'; this one is published as '%s'",
@@ -94,7 +122,7 @@ def dedupe_slugs(generator) -> None:
                 original,
                 article.slug,
             )
-        seen.add(article.save_as)
+        seen.add(path)
 
 
 def strip_feed_markup(context, feed) -> None:

@@ -17,6 +17,7 @@ from pelican.readers import ensure_metadata_list
 from pelican.urlwrappers import Tag
 
 from .entities import MAX_TAGS_DEFAULT, find_entities, html_to_text
+from .site import settle_slugs
 from .story import Story
 
 
@@ -98,6 +99,7 @@ def tag_stories(generator) -> None:
         slugs = {t.slug for t in tags}
         for name in names:
             tag = Tag(name, settings)
+            settle_slugs([tag])
             if not tag.slug or tag.slug in slugs:
                 continue
             slugs.add(tag.slug)
