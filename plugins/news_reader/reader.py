@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pelican.readers import BaseReader
-from pelican.utils import slugify
+from pelican.utils import SafeDatetime, slugify
 
 from .header import YEARS, parse_date
 from .prepare import take_prepared, typeset
@@ -29,6 +29,19 @@ def short_slug(title: str, regex_subs, max_chars: int = SLUG_MAX_CHARS) -> str:
 
 
 _FILENAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def iso_date(text: str) -> SafeDatetime | None:
+    """`2024-12-29`, `2024-12-29 04:42` or `2024-12-29 04:42:05` as Pelican's date reader reads
+    it (dateutil, at a tenth of a millisecond a story); None for anything else."""
+    match = _ISO_DATE.fullmatch(text)
+    if not match:
+        return None
+    try:
+        return SafeDatetime(*(int(part) for part in match.groups() if part is not None))
+    except ValueError:
+        return None  # not a date: Pelican's reader says so
 
 
 class StoryReader(BaseReader):
@@ -81,7 +94,8 @@ class StoryReader(BaseReader):
         meta["featured"] = header.get("featured", "").strip().lower() in ("yes", "true", "1")
         if "header_summary" in pieces and story.bullets_automatic:
             meta["summary"] = pieces["header_summary"]
-        meta["date"] = self.process_metadata("date", self._date(story, filename, display))
+        date = self._date(story, filename, display)
+        meta["date"] = iso_date(date) or self.process_metadata("date", date)
         return meta
 
     def _date(self, story, filename, display) -> str:
