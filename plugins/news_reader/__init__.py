@@ -6,7 +6,7 @@ from . import editions
 from .config import check_parser_settings
 from .entities import rank_tags
 from .jsonfeed import write_json_feeds
-from .cache import save_memos
+from .cache import cache_templates, save_memos
 from .pages import list_sections
 from .prepare import prepare_all
 from .reader import StoryReader
@@ -25,6 +25,7 @@ def add_reader(readers):
 
 def register():
     signals.initialized.connect(check_parser_settings)
+    signals.initialized.connect(cache_templates)
     signals.readers_init.connect(add_reader)
     signals.article_generator_init.connect(forget_slugs)
     signals.article_generator_init.connect(prepare_all)

@@ -26,6 +26,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import jinja2
+
 logger = logging.getLogger(__name__)
 
 #: Bumped when the layout of an entry changes.
@@ -200,3 +202,17 @@ def save_memos(*_args, **_kwargs) -> None:
     for item in _MEMOS.values():
         item.save()
     _MEMOS.clear()
+
+
+def cache_templates(pelican) -> None:
+    """Pelican's `initialized` signal: with the cache on, Jinja keeps each template compiled (a
+    `jinja` folder in the cache folder) instead of compiling every template in every build and
+    in every worker that renders pages. Jinja checks each template's source against what it
+    compiled, so an edited template is compiled again."""
+    folder = pelican.settings.get("BROADSHEET_CACHE_PATH")
+    environment = pelican.settings.get("JINJA_ENVIRONMENT") or {}
+    if not folder or "bytecode_cache" in environment:
+        return
+    path = Path(folder) / "jinja"
+    path.mkdir(parents=True, exist_ok=True)
+    pelican.settings["JINJA_ENVIRONMENT"] = {**environment, "bytecode_cache": jinja2.FileSystemBytecodeCache(str(path))}
