@@ -38,7 +38,7 @@ class Prepared:
     """A story file parsed and its body rendered, or the error that stops it."""
 
     stamp: tuple[int, int]  # (size, mtime_ns) of the file when it was read
-    story: Story | None = None
+    story: Story | None = None  # without its blocks: the body is `body_html`
     body_html: str = ""
     decode_warnings: tuple[str, ...] = ()
     error: StoryError | None = None
@@ -90,6 +90,9 @@ def _prepare_data(stamp: tuple[int, int], data: bytes, display: str, parser_sett
         return Prepared(stamp, error=error)
     pieces, body_html = typeset(story), render.render_body(story)
     found = tagging.find(story, pieces, body_html, display) if tagging else None
+    # the body is in body_html now: its blocks would be most of what is pickled (to the parent
+    # process, to the cache) and unpickled again, for nothing
+    story = dataclasses.replace(story, blocks=())
     return Prepared(stamp, story, body_html, tuple(decode_warnings), typeset=pieces, found_tags=found)
 
 
