@@ -96,6 +96,15 @@ def _prepare_data(stamp: tuple[int, int], data: bytes, display: str, parser_sett
     return Prepared(stamp, story, body_html, tuple(decode_warnings), typeset=pieces, found_tags=found)
 
 
+def _prepare_and_store(stamp, data: bytes, display: str, parser_settings, tagging, cache: ParseCache,
+                       digest: str) -> Prepared:
+    """`_prepare_data`, and the result stored in the cache by the process that made it (in a
+    worker, its pickling and writing are done on all cores)."""
+    prepared = _prepare_data(stamp, data, display, parser_settings, tagging)
+    cache.store(display, digest, prepared)
+    return prepared
+
+
 def prepare_story(path: str, display: str, parser_settings: dict | None, tagging: Tagging | None = None) -> Prepared:
     """Read, parse and render one story file (and find its tags, given `tagging`)."""
     stamp = _stamp(path)
@@ -162,16 +171,14 @@ def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, tagging
             _PREPARED[path] = dataclasses.replace(cached, stamp=stamp)
         else:
             missing.append((path, display, stamp, data, digest))
+    work = [(stamp, data, display, parser_settings, tagging, cache, digest) for _, display, stamp, data, digest in missing]
     if len(missing) >= _parallel_minimum(settings) and (os.cpu_count() or 1) >= 2:
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            fresh = list(pool.map(_prepare_data, *zip(*[(s, d, name, parser_settings, tagging)
-                                                        for _, name, s, d, _ in missing]),
-                                  chunksize=16))
+            fresh = list(pool.map(_prepare_and_store, *zip(*work), chunksize=16))
     else:
-        fresh = [_prepare_data(stamp, data, display, parser_settings, tagging) for _, display, stamp, data, _ in missing]
-    for (path, display, _, _, digest), prepared in zip(missing, fresh):
+        fresh = [_prepare_and_store(*item) for item in work]
+    for (path, *_), prepared in zip(missing, fresh):
         _PREPARED[path] = prepared
-        cache.store(display, digest, prepared)
     cache.prune(displays)
     logger.info("parse cache %s: %d stories from the cache, %d parsed, %d entries removed",
                 cache.folder, cache.hits, len(missing), cache.pruned)
