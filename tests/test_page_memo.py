@@ -1,5 +1,6 @@
-"""The page memo's parts (plugins/news_reader/pages.py): what a value's hash sees, and a page
-whose file was changed or removed since the last build is written again."""
+"""The build's memos: the page memo's parts (plugins/news_reader/pages.py), what a value's hash
+sees, a page whose file was changed or removed since the last build written again; related
+stories (plugins/news_reader/related.py) taken from the last build when their inputs are the same."""
 
 import shutil
 import sys
@@ -82,3 +83,38 @@ def test_a_page_changed_or_removed_since_the_last_build_is_written_again(tmp_pat
     feed.write_bytes(b"<feed/>")
     assert _build(content, output, cache) == (0, rendered)
     assert feed.read_bytes() == written
+
+
+def test_related_stories_are_found_again_only_when_what_they_use_changed(tmp_path, monkeypatch):
+    """Related stories come from the memo after a rebuild or a text edit (tags, category, date
+    and URL unchanged), and are worked out again after a retag: each build as a cold one."""
+    from news_reader import related
+
+    content, output, cache = tmp_path / "content", tmp_path / "out", tmp_path / "cache"
+    content.mkdir()
+    for number in range(4):
+        (content / f"story-{number}.txt").write_text(
+            f"Date: 2024-05-0{number + 1} 10:00\nTags: Harbour, Ferries{', Weather' if number % 2 else ''}\n\n"
+            f"Ferry story {number}\n\n  • The ferry {number} sailed on time\n\nThe ferry sailed at dawn.\n",
+            encoding="utf-8")
+    _build(content, output, cache)
+    calls = []
+    real = related.find_related
+    monkeypatch.setattr(related, "find_related", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def same_as_cold(step: str) -> None:
+        _build(content, output, cache)
+        cold = tmp_path / step
+        Pelican(read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content), "OUTPUT_PATH": str(cold)})).run()
+        assert [p.read_bytes() for p in sorted(cold.rglob("*.html"))] == \
+            [(output / p.relative_to(cold)).read_bytes() for p in sorted(cold.rglob("*.html"))], step
+
+    same_as_cold("rebuilt")
+    story = content / "story-2.txt"
+    story.write_text(story.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    same_as_cold("edited")
+    assert calls == [1, 1]  # only the two cold builds worked them out
+    story.write_text(story.read_text(encoding="utf-8").replace("Tags: Harbour,", "Tags:"), encoding="utf-8")
+    calls.clear()
+    same_as_cold("retagged")
+    assert len(calls) == 2  # the rebuild and the cold build

@@ -9,8 +9,11 @@ rare one. Ties go to the story nearest in time, then to the URL (deterministic b
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections import defaultdict
+
+from .cache import memo
 
 RELATED_MAX_DEFAULT = 3
 CANDIDATES_PER_TAG_DEFAULT = 24
@@ -79,9 +82,28 @@ def find_related(
     return related
 
 
+def _inputs(stories, max_related: int) -> str:
+    """A hash of everything `find_related` reads: each story's tags, category, date and URL, in
+    order, and the number of related stories wanted."""
+    shown = [(sorted(str(t) for t in getattr(s, "tags", []) or []), str(getattr(s, "category", "")),
+              s.date.isoformat(), s.date.timestamp(), s.url) for s in stories]
+    return hashlib.sha256(repr((max_related, CANDIDATES_PER_TAG_DEFAULT, shown)).encode()).hexdigest()
+
+
 def relate_stories(generator) -> None:
-    """After Pelican has sorted stories into tags and categories: `article.related`."""
+    """After Pelican has sorted stories into tags and categories: `article.related`. With the
+    cache on, the last build's answer is taken when its inputs are the same (an edited text,
+    a rebuild with nothing changed), as positions in the list of stories."""
     max_related = generator.settings.get("BROADSHEET_RELATED", RELATED_MAX_DEFAULT)
-    related = find_related(generator.articles, max_related=max_related)
-    for article in generator.articles:
+    stories, store = generator.articles, memo("pages")
+    key = "related " + _inputs(stories, max_related) if store else None
+    kept = store.get(key) if key else None
+    if kept is not None and len(kept) == len(stories):
+        related = {id(story): [stories[i] for i in chosen] for story, chosen in zip(stories, kept)}
+    else:
+        related = find_related(stories, max_related=max_related)
+    if key:
+        position = {id(story): i for i, story in enumerate(stories)}
+        store.put(key, [[position[id(other)] for other in related.get(id(story), [])] for story in stories])
+    for article in stories:
         article.related = related.get(id(article), [])
