@@ -191,6 +191,19 @@ def test_a_rebuild_writes_only_pages_whose_bytes_changed(tmp_path):
     assert _same_tree(tmp_path / "cold", output) == []
 
 
+def test_a_rebuild_with_nothing_changed_writes_no_file(tmp_path):
+    """Pages, Atom and RSS feeds, JSON feeds, sitemaps and robots.txt alike: `rsync` and browsers
+    see no change. (The theme's static files are Pelican's: copied when older than the theme's.)"""
+    content, output = _fixture_content(tmp_path / "content"), tmp_path / "out"
+    _build(content, output, BROADSHEET_CACHE_PATH=str(tmp_path / "cache"))
+    made = [p for p in output.rglob("*") if p.is_file() and "theme" not in p.relative_to(output).parts]
+    assert {p.suffix for p in made} >= {".html", ".xml", ".json", ".txt"}
+    for path in made:
+        os.utime(path, ns=(0, 0))  # an old time: a file written again gets a new one
+    _build(content, output, BROADSHEET_CACHE_PATH=str(tmp_path / "cache"))
+    assert [p.relative_to(output).as_posix() for p in made if p.stat().st_mtime_ns != 0] == []
+
+
 def _pelican_listing_pages(generator, write, kind, pairs):
     from pelican.generators import ArticlesGenerator
 

@@ -16,6 +16,7 @@ import os
 
 from .render import strip_typography
 from .sharing import author_name, key_points_text, plain_text
+from .writer import write_changed
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +80,7 @@ def feed_document(articles, settings, path: str, title: str | None = None) -> di
 def _write(output_path: str, path: str, document: dict) -> None:
     target = os.path.join(output_path, path)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+    write_changed(target, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
 
 
 def write_json_feeds(generator, writer=None) -> None:

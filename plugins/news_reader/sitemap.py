@@ -20,6 +20,7 @@ from datetime import timedelta
 from xml.sax.saxutils import escape
 
 from .sharing import absolute_base, plain_text
+from .writer import write_changed
 
 NEWS_DAYS_DEFAULT = 2
 NEWS_MAX_URLS_DEFAULT = 1000
@@ -109,8 +110,7 @@ def render_robots(base: str) -> str:
 
 
 def _write(output_path: str, name: str, text: str) -> None:
-    with open(os.path.join(output_path, name), "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_changed(os.path.join(output_path, name), text.encode("utf-8"))
 
 
 def write_site_files(generator, writer=None) -> None:

@@ -119,7 +119,7 @@ class SameBytesWriter(Writer):
 
     def _closed(self, filename: str, text: str, encoding: str) -> None:
         if text not in self._placeholders:
-            written = self._settle(filename, text.encode(encoding))
+            written = write_changed(filename, text.encode(encoding))
             self.written += written
             self.unchanged += not written
             return
@@ -130,7 +130,7 @@ class SameBytesWriter(Writer):
         """Render every page noted in this build, and remember the files of each call under its key."""
         jobs, self._jobs = self._jobs, {}
         calls: dict[str, list] = {}
-        for done in rendering.run(jobs, self._settle):
+        for done in rendering.run(jobs, write_changed):
             self.written += done.written
             self.unchanged += not done.written
             self.rendered += 1
@@ -168,18 +168,22 @@ class SameBytesWriter(Writer):
         self._written_files.add(filename)
         return True
 
-    def _settle(self, filename: str, data: bytes) -> bool:
-        """Write `data` unless the file already holds it; whether it was written."""
-        try:
-            if os.path.getsize(filename) == len(data):
-                with open(filename, "rb") as handle:
-                    if handle.read() == data:
-                        return False
-        except OSError:
-            pass  # not there yet (or unreadable): write it
-        with open(filename, "wb") as handle:
-            handle.write(data)
-        return True
+
+
+def write_changed(filename: str, data: bytes) -> bool:
+    """Write `data` unless the file already holds it; whether it was written. Every file the
+    build makes goes through here (pages, feeds, sitemaps), so a rebuild changes the modification
+    time only of files whose bytes changed."""
+    try:
+        if os.path.getsize(filename) == len(data):
+            with open(filename, "rb") as handle:
+                if handle.read() == data:
+                    return False
+    except OSError:
+        pass  # not there yet (or unreadable): write it
+    with open(filename, "wb") as handle:
+        handle.write(data)
+    return True
 
 
 #: The writer of the build in progress, for its closing line (`report_writes`).
