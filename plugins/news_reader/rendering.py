@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .pages import stamp
 
 #: Below this many pages to render, forking costs more than it saves.
-PARALLEL_MIN_PAGES = 200
+PARALLEL_MIN_PAGES = 40
 
 
 @dataclass
