@@ -18,7 +18,8 @@ further away (the neighbours of those) by what names them (path, URL, name). Whe
 one stored in the last build and every file that call wrote is still as then written (same size
 and modification time), the call is skipped: Pelican sets up no page, nothing is
 rendered, the files are left as they are. Anything the analysis cannot follow (a template named
-by a variable) renders every time.
+by a variable) renders every time. Atom and RSS feeds (`write_feed` calls) are keyed the same
+way, by their stories and arguments.
 
 The memo (`memo-pages.bin` in the cache folder) keeps only the calls of the last build.
 """
@@ -48,7 +49,9 @@ _DEPTH = 2
 _NAMING = ("source_path", "save_as", "url", "slug", "name", "title", "key")
 _SCALARS = (bool, int, float)
 _SEQUENCES = (list, tuple)
+#: Values whose `repr` says all they hold, without a memory address.
 _PLAIN = frozenset({str, bool, int, float, type(None)})
+#: Text longer than this (a story's body) is hashed on its own, not within a `repr`.
 _LONG = 500
 _CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, types.ModuleType)
 #: What Pelican's writer adds to a page's context (pelican.writers.Writer.write_file) besides
