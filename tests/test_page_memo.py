@@ -51,6 +51,19 @@ def test_a_container_of_objects_hashes_by_depth():
     assert fingerprints.of([story]) != fingerprints.of([story], 2)
 
 
+def test_a_storys_metadata_counts_where_it_is_not_one_of_its_attributes():
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    story = Article("<p>Body</p>", metadata={"title": "Ferry", "source": "Harbour News"}, settings=dict(DEFAULT_CONFIG))
+    assert story.metadata["title"] is story.title  # Pelican's way: hashed once, as the attribute
+    before = Fingerprints().of(story)
+    story.metadata["title"] = "Ferries"  # now the entry says something of its own
+    changed = Fingerprints().of(story)
+    story.title = "Ferries"
+    assert len({before, changed, Fingerprints().of(story)}) == 3
+
+
 def _build(content: Path, output: Path, cache: Path) -> tuple[int, int]:
     settings = read_settings(str(ROOT / "pelicanconf.py"), override={
         "PATH": str(content), "OUTPUT_PATH": str(output), "BROADSHEET_CACHE_PATH": str(cache)})

@@ -166,8 +166,11 @@ class Fingerprints:
         the others each at the next depth."""
         own = self._own.get(id(value))
         if own is None:
+            held = vars(value)
             left_out = _SKIPPED.union(_STORY_URLS) if isinstance(value, Content) else _SKIPPED
-            attributes = [(name, item) for name, item in sorted(vars(value).items()) if name not in left_out]
+            attributes = [(name, item) for name, item in sorted(held.items()) if name not in left_out]
+            if isinstance(value, Content) and type(held.get("metadata")) is dict:
+                attributes = [(name, _metadata_rest(item, held) if name == "metadata" else item) for name, item in attributes]
             same, links = [_sha(repr(_plain_entries(attributes)))], []
             for name, item in attributes:
                 if _is_plain(item):
@@ -184,6 +187,12 @@ class Fingerprints:
         for name, item in links:
             parts += (name, self.of(item, depth + 1))
         return parts
+
+
+def _metadata_rest(metadata: dict, held: dict) -> tuple:
+    """A story's metadata as hashed: Pelican makes each entry an attribute of the story (its
+    name in lower case), so an entry that still is that attribute is named, not hashed again."""
+    return tuple(metadata), tuple((key, item) for key, item in metadata.items() if held.get(key.lower(), _metadata_rest) is not item)
 
 
 def _plain_entries(pairs) -> list:
