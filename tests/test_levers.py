@@ -207,7 +207,8 @@ def test_a_rebuild_with_nothing_changed_writes_no_file(tmp_path):
 def _pelican_listing_pages(generator, write, kind, pairs):
     from pelican.generators import ArticlesGenerator
 
-    method = ArticlesGenerator.generate_tags if kind == "tag" else ArticlesGenerator.generate_categories
+    method = {"tag": ArticlesGenerator.generate_tags, "category": ArticlesGenerator.generate_categories,
+              "author": ArticlesGenerator.generate_authors}[kind]
     method(generator, write)
 
 
@@ -216,10 +217,12 @@ def test_urls_worked_out_once_and_fast_listings_give_the_same_site(tmp_path, mon
     from news_reader import writer
 
     content = _fixture_content(tmp_path / "content")
-    _build(content, tmp_path / "fixed")
+    authors = {"AUTHOR_SAVE_AS": "author/{slug}.html"}  # written here, so that they are compared too
+    _build(content, tmp_path / "fixed", **authors)
     monkeypatch.setattr(writer, "_fixed_class", lambda cls: cls)  # Pelican's own URL properties
-    monkeypatch.setattr(writer, "_listing_pages", _pelican_listing_pages)  # and its own tag and category pages
-    _build(content, tmp_path / "plain", BROADSHEET_WRITE_UNCHANGED=True)
+    monkeypatch.setattr(writer, "_listing_pages", _pelican_listing_pages)  # and its own listing pages
+    _build(content, tmp_path / "plain", BROADSHEET_WRITE_UNCHANGED=True, **authors)
+    assert list((tmp_path / "plain" / "author").glob("*.html"))
     assert _same_tree(tmp_path / "plain", tmp_path / "fixed") == []
 
 
