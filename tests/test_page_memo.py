@@ -64,6 +64,39 @@ def test_a_storys_metadata_counts_where_it_is_not_one_of_its_attributes():
     assert len({before, changed, Fingerprints().of(story)}) == 3
 
 
+def test_a_pages_key_follows_what_its_template_reads(tmp_path):
+    """From the call's own variables first, then from the shared context, whose part is reused
+    only while each value read is the very same object."""
+    import jinja2
+    from news_reader.cache import Memo
+    from news_reader.pages import PageMemo
+
+    environment = jinja2.Environment(loader=jinja2.DictLoader({
+        "page.html": "{% extends 'base.html' %}{% block body %}{{ story }} {{ listing|join }}{% endblock %}",
+        "base.html": "<title>{{ SITENAME }}</title>{% block body %}{% endblock %}",
+    }))
+    template, settings = environment.get_template("page.html"), {"PAGINATED_TEMPLATES": {}, "SITENAME": "Digest"}
+    memo = PageMemo(Memo(tmp_path / "memo.bin", "build"), "build", settings)
+    context, arguments = {"SITENAME": "Digest", "listing": ["a", "b"], "unread": 1}, {"url": "page.html"}
+
+    def key(**variables):
+        return memo.key(template, "page.html", context, arguments, variables)
+
+    first = key(story="Ferry")
+    assert key(story="Ferry") == first != key(story="Ferries")
+    context["unread"] = 2  # read by no template
+    assert key(story="Ferry") == first
+    context["listing"] = ["a", "c"]
+    changed = key(story="Ferry")
+    assert changed != first
+    context["listing"] = ["a", "c"]  # another list, the same items
+    assert key(story="Ferry") == changed
+    context["listing"].append("d")  # the same list, changed in place: hashed again, as a new build would
+    assert PageMemo(Memo(tmp_path / "memo.bin", "build"), "build", settings).key(
+        template, "page.html", context, arguments, {"story": "Ferry"}) not in (first, changed)
+    assert key(story="Ferry", listing=["x"]) != key(story="Ferry", listing=["y"])  # the call's own over the context's
+
+
 def _build(content: Path, output: Path, cache: Path) -> tuple[int, int]:
     settings = read_settings(str(ROOT / "pelicanconf.py"), override={
         "PATH": str(content), "OUTPUT_PATH": str(output), "BROADSHEET_CACHE_PATH": str(cache)})

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import operator
 import os
 import types
 
@@ -60,6 +61,8 @@ PAGE_KEYS = ("SITEURL", "localsiteurl", "output_file") + tuple(
     f"{listing}_{part}" for listing in ("articles", "dates") for part in ("paginator", "page", "previous_page", "next_page")
 )
 _PAGINATED = ("articles", "dates")
+#: What no context holds.
+_MISSING = object()
 #: What Pelican's feed writer reads from the context (pelican.writers.Writer.write_feed).
 _FEED_READS = ("SITENAME", "SITESUBTITLE", "SITEURL", "FEED_DOMAIN")
 
@@ -222,6 +225,7 @@ class PageMemo:
         self.store, self.settings, self.fingerprints = store, settings, Fingerprints()
         self._base = f"{build_fingerprint}\x1f{self.fingerprints.of(dict(settings))}"
         self._reads: dict[str, tuple[tuple[str, ...], str] | None] = {}
+        self._shared: dict[tuple, tuple[list, str]] = {}
 
     def key(self, template: jinja2.Template, name: str, context: dict, arguments: dict, variables: dict) -> str | None:
         """The key of one `write_file` call: `arguments` are its own (url, relative_urls,
@@ -232,32 +236,39 @@ class PageMemo:
         if reads is None:
             return None
         names, sources = reads
-        of, settings, missing = self.fingerprints.of, self.settings, object()
-        values = []
-        for variable in names:
-            if variable in PAGE_KEYS:
-                continue
-            value = variables.get(variable, missing)
-            if value is missing:
-                value = context.get(variable, missing)
-                if value is missing:
-                    values.append("-")
-                    continue
-                if settings.get(variable, missing) is value:
-                    values.append(variable)
-                    continue
-            values.append(of(value))
+        of = self.fingerprints.of
+        own = [variable for variable in names if variable in variables and variable not in PAGE_KEYS]
+        values = [f"{variable}:{of(variables[variable])}" for variable in own]
+        values.append(self._shared_part(template.name, names, own, context))
         call = [of(name)]
         for argument, value in arguments.items():
             if argument != "paginated":
                 call += (argument, of(value))
-        if arguments.get("template_name") in settings["PAGINATED_TEMPLATES"]:
+        if arguments.get("template_name") in self.settings["PAGINATED_TEMPLATES"]:
             paginated = arguments.get("paginated")
             if paginated is None:
                 paginated = {key: variables[key] for key in _PAGINATED if key in variables}
             for listing, stories in paginated.items():
                 call += (listing, of(stories, 1))  # its stories as a page of it holds them
         return _sha("\x1f".join([self._base, sources, *call, *values]))
+
+    def _shared_part(self, template: str, names, own: list[str], context: dict) -> str:
+        """The hash of what a template reads from the shared context (the names a call does not
+        give itself). Most calls of one template read the same values: the hash is kept with the
+        values it was made from and used again while each is still the very same object."""
+        shared = [variable for variable in names if variable not in own and variable not in PAGE_KEYS]
+        current = [context.get(variable, _MISSING) for variable in shared]
+        kept = self._shared.get((template, tuple(own)))
+        if kept is not None and len(kept[0]) == len(current) and all(map(operator.is_, kept[0], current)):
+            return kept[1]
+        of, settings = self.fingerprints.of, self.settings
+        parts = [
+            "-" if value is _MISSING else variable if settings.get(variable, _MISSING) is value else of(value)
+            for variable, value in zip(shared, current)
+        ]
+        digest = _sha("\x1f".join(parts))
+        self._shared[(template, tuple(own))] = (current, digest)
+        return digest
 
     def feed_key(self, elements, context: dict, arguments: dict) -> str:
         """The key of one `write_feed` call: `arguments` are its own (path, url, feed_type,
