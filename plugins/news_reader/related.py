@@ -63,12 +63,11 @@ def find_related(
         for tag in own:
             for other in _window(by_tag[tag], tag_positions[tag], story, candidates_per_tag):
                 found[id(other)] = other
-        # a candidate found through one tag's window may share others: count them all
-        chosen = heapq.nsmallest(
-            max_related,
-            found.values(),
-            key=lambda o: (-len(own & tag_names[id(o)]), abs(seconds[id(o)] - when), urls[id(o)]),
-        )
+        # a candidate found through one tag's window may share others: count them all. Scored as
+        # tuples, not through a key function (a call per candidate); the position in the list
+        # breaks ties as `heapq.nsmallest(key=...)` does
+        scored = [(-len(own & tag_names[k]), abs(seconds[k] - when), urls[k], i, k) for i, k in enumerate(found)]
+        chosen = [found[entry[-1]] for entry in heapq.nsmallest(max_related, scored)]
         if len(chosen) < max_related:
             category = str(getattr(story, "category", ""))
             taken = {id(o) for o in chosen}
@@ -77,7 +76,8 @@ def find_related(
                 for o in _window(by_category[category], category_positions[category], story, candidates_per_tag)
                 if id(o) not in taken
             ]
-            chosen += heapq.nsmallest(max_related - len(chosen), nearby, key=lambda o: (abs(seconds[id(o)] - when), urls[id(o)]))
+            scored = [(abs(seconds[id(o)] - when), urls[id(o)], i) for i, o in enumerate(nearby)]
+            chosen += [nearby[entry[-1]] for entry in heapq.nsmallest(max_related - len(chosen), scored)]
         related[key] = chosen
     return related
 
