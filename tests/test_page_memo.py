@@ -164,3 +164,40 @@ def test_related_stories_are_found_again_only_when_what_they_use_changed(tmp_pat
     calls.clear()
     same_as_cold("retagged")
     assert len(calls) == 2  # the rebuild and the cold build
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _build_with(content: Path, output: Path, **overrides) -> None:
+    Pelican(read_settings(str(ROOT / "pelicanconf.py"), override={
+        "PATH": str(content), "OUTPUT_PATH": str(output), **overrides})).run()
+
+
+def test_changed_jinja_options_compile_and_read_templates_anew(tmp_path):
+    """Compiled templates and what each template reads are kept by Jinja's options as well as
+    the template's source: whitespace control and autoescape are compiled in."""
+    content, cache = tmp_path / "content", str(tmp_path / "cache")
+    content.mkdir()
+    shutil.copy(ROOT / "content" / "000_7badf5751ba94d9e.txt", content / "seed.txt")
+    options = {"extensions": [], "trim_blocks": False, "lstrip_blocks": False}
+    _build_with(content, tmp_path / "out", BROADSHEET_CACHE_PATH=cache)
+    _build_with(content, tmp_path / "out", BROADSHEET_CACHE_PATH=cache, JINJA_ENVIRONMENT=options)
+    _build_with(content, tmp_path / "cold", JINJA_ENVIRONMENT=options)
+    assert _tree(tmp_path / "out") == _tree(tmp_path / "cold")
+
+
+def test_a_template_that_includes_a_missing_one_if_there_builds_with_the_cache(tmp_path):
+    content, theme, cache = tmp_path / "content", tmp_path / "theme", str(tmp_path / "cache")
+    content.mkdir()
+    shutil.copy(ROOT / "content" / "000_7badf5751ba94d9e.txt", content / "seed.txt")
+    shutil.copytree(ROOT / "theme", theme)
+    article = theme / "templates" / "article.html"
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "{% block content %}", '{% block content %}{% include "no-such-part.html" ignore missing %}'), encoding="utf-8")
+    for _ in range(2):
+        _build_with(content, tmp_path / "out", BROADSHEET_CACHE_PATH=cache, THEME=str(theme))
+    _build_with(content, tmp_path / "cold", THEME=str(theme))
+    assert _tree(tmp_path / "out") == _tree(tmp_path / "cold")
+

@@ -204,15 +204,33 @@ def save_memos(*_args, **_kwargs) -> None:
     _MEMOS.clear()
 
 
+def jinja_options(settings) -> str:
+    """A hash of what decides how Jinja compiles and parses a template besides its source: the
+    Jinja version, `JINJA_ENVIRONMENT` (delimiters, whitespace control, autoescape, extensions)
+    and the names and code of the filters, tests and globals (how a filter takes its arguments is
+    compiled in). Compiled templates and what a template reads are kept under it."""
+
+    def named(functions) -> dict:
+        return {name: f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', type(f).__qualname__)}"
+                for name, f in (functions or {}).items()}
+
+    environment = {key: value for key, value in (settings.get("JINJA_ENVIRONMENT") or {}).items()
+                   if key != "bytecode_cache"}
+    parts = [_version("jinja2"), environment, named(settings.get("JINJA_FILTERS")), named(settings.get("JINJA_TESTS")),
+             named(settings.get("JINJA_GLOBALS"))]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()[:20]
+
+
 def cache_templates(pelican) -> None:
-    """Pelican's `initialized` signal: with the cache on, Jinja keeps each template compiled (a
-    `jinja` folder in the cache folder) instead of compiling every template in every build and
-    in every worker that renders pages. Jinja checks each template's source against what it
-    compiled, so an edited template is compiled again."""
+    """Pelican's `initialized` signal: with the cache on, Jinja keeps each template compiled (in
+    `jinja/<jinja_options>` in the cache folder) instead of compiling every template in every
+    build and in every worker that renders pages. Jinja checks each template's source against
+    what it compiled, so an edited template is compiled again; changed Jinja options use another
+    folder."""
     folder = pelican.settings.get("BROADSHEET_CACHE_PATH")
     environment = pelican.settings.get("JINJA_ENVIRONMENT") or {}
     if not folder or "bytecode_cache" in environment:
         return
-    path = Path(folder) / "jinja"
+    path = Path(folder) / "jinja" / jinja_options(pelican.settings)
     path.mkdir(parents=True, exist_ok=True)
     pelican.settings["JINJA_ENVIRONMENT"] = {**environment, "bytecode_cache": jinja2.FileSystemBytecodeCache(str(path))}

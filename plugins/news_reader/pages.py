@@ -37,6 +37,8 @@ from jinja2 import meta
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
+from .cache import jinja_options
+
 #: Attributes that hold the whole site (the context, every setting), not the object itself: the
 #: settings are hashed once for the build.
 _SKIPPED = frozenset({"_context", "settings"})
@@ -226,6 +228,7 @@ class PageMemo:
         self._base = f"{build_fingerprint}\x1f{self.fingerprints.of(dict(settings))}"
         self._reads: dict[str, tuple[tuple[str, ...], str] | None] = {}
         self._shared: dict[tuple, tuple[list, str]] = {}
+        self._jinja = jinja_options(settings)  # how templates are parsed (what they read depends on it)
 
     def key(self, template: jinja2.Template, name: str, context: dict, arguments: dict, variables: dict) -> str | None:
         """The key of one `write_file` call: `arguments` are its own (url, relative_urls,
@@ -297,14 +300,17 @@ class PageMemo:
             if current in seen:
                 continue
             seen.add(current)
-            source = environment.loader.get_source(environment, current)[0]
+            try:
+                source = environment.loader.get_source(environment, current)[0]
+            except jinja2.TemplateNotFound:
+                return None  # `{% include ... ignore missing %}`: Jinja decides when it renders
             digest = _sha(source)
             sources += (current, digest)
-            analysis = self.store.get("template " + digest)
+            analysis = self.store.get(f"template {self._jinja} {digest}")
             if analysis is None:
                 tree = environment.parse(source)
                 analysis = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
-            self.store.put("template " + digest, analysis)
+            self.store.put(f"template {self._jinja} {digest}", analysis)
             found, used = analysis
             if None in used:
                 return None

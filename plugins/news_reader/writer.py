@@ -67,7 +67,10 @@ class _PageTemplate:
 class SameBytesWriter(Writer):
     """Writes only files whose bytes changed and counts both kinds (`written`, `unchanged`).
     Pages are rendered at the end of the build, on all cores (rendering.py); with the parse cache
-    on, a `write_file` call whose inputs are those of the last build is skipped (pages.py)."""
+    on, a `write_file` or `write_feed` call whose inputs are those of the last build is skipped
+    (pages.py). A skipped call sends none of Pelican's `content_written`, `feed_generated` and
+    `feed_written` signals: nothing was written (a plugin that needs them for every file would
+    need the cache off)."""
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
