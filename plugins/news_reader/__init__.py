@@ -32,11 +32,11 @@ def register():
     signals.content_object_init.connect(settle_story_slugs)
     signals.article_generator_pretaxonomy.connect(settle_stories)
     signals.article_generator_pretaxonomy.connect(tag_stories)
+    signals.article_generator_finalized.connect(fix_urls)  # first: URLs are settled at pretaxonomy
     signals.article_generator_finalized.connect(rank_tags)
     signals.article_generator_finalized.connect(list_sections)
     signals.article_generator_finalized.connect(relate_stories)
     signals.article_generator_finalized.connect(describe_stories)
-    signals.article_generator_finalized.connect(fix_urls)  # last: URLs are settled
     signals.article_generator_finalized.connect(fast_listings)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.article_writer_finalized.connect(write_site_files)

@@ -242,11 +242,11 @@ def _fixed_class(cls: type) -> type:
 
 
 def fix_urls(generator) -> None:
-    """`article_generator_finalized` (connected last): Pelican works out a story's URL anew, from
+    """`article_generator_finalized` (connected first): Pelican works out a story's URL anew, from
     its settings and metadata, every time a template reads `article.url`; tag, category, edition
-    and archive pages read it tens of thousands of times at 1,000 stories. Slugs, dates and
-    status are settled by now (site.py, at pretaxonomy), so each published story keeps the URL
-    it has now; the pages are the same."""
+    and archive pages read it tens of thousands of times at 1,000 stories, and related stories
+    twice per story. Slugs, dates and status are settled by now (site.py, at pretaxonomy), so
+    each published story keeps the URL it has now; the pages are the same."""
     for article in generator.articles:
         cls = type(article)
         if isinstance(getattr(cls, "url", None), property) and isinstance(getattr(cls, "save_as", None), property):
