@@ -36,9 +36,10 @@ LAST_REPORT = BuildReport()
 def settle_stories(generator) -> None:
     """Before tags and categories are counted: one page per text, a URL of its own for each, and
     one order for every listing (newest first; stories of the same time by file name)."""
-    _drop_repeated_texts(generator)
+    paths = {id(a): a.relative_source_path for a in generator.articles}  # Pelican works it out on each read
+    _drop_repeated_texts(generator, paths)
     dedupe_slugs(generator)
-    generator.articles.sort(key=lambda a: (a.date, a.relative_source_path), reverse=True)
+    generator.articles.sort(key=lambda a: (a.date, paths[id(a)]), reverse=True)
     _link_neighbours(generator.articles)
 
 
@@ -76,23 +77,20 @@ def _link_neighbours(articles) -> None:
         article.prev_article = articles[index + 1] if index + 1 < len(articles) else None
 
 
-def _drop_repeated_texts(generator) -> None:
-    """The same story added twice (same title and text) is published once, from the first file."""
+def _drop_repeated_texts(generator, paths: dict[int, str]) -> None:
+    """The same story added twice (same title and text) is published once, from the first file
+    (`paths`: each story's path relative to the content folder, by id)."""
     LAST_REPORT.skipped.clear()
     seen: dict[str, str] = {}
     kept = []
-    for article in sorted(generator.articles, key=lambda a: a.relative_source_path):
+    for article in sorted(generator.articles, key=lambda a: paths[id(a)]):
+        path = paths[id(article)]
         key = hashlib.sha256(f"{article.title}\n{article.content}".encode()).hexdigest()
         if key in seen:
-            logger.warning(
-                "%s: the same story as %s; published once, from %s",
-                article.relative_source_path,
-                seen[key],
-                seen[key],
-            )
-            LAST_REPORT.skipped.append(article.relative_source_path)
+            logger.warning("%s: the same story as %s; published once, from %s", path, seen[key], seen[key])
+            LAST_REPORT.skipped.append(path)
             continue
-        seen[key] = article.relative_source_path
+        seen[key] = path
         kept.append(article)
     kept_ids = {id(a) for a in kept}
     generator.articles[:] = [a for a in generator.articles if id(a) in kept_ids]
