@@ -197,7 +197,7 @@ class Fingerprints:
 def _metadata_rest(metadata: dict, held: dict) -> tuple:
     """A story's metadata as hashed: Pelican makes each entry an attribute of the story (its
     name in lower case), so an entry that still is that attribute is named, not hashed again."""
-    return tuple(metadata), tuple((key, item) for key, item in metadata.items() if held.get(key.lower(), _metadata_rest) is not item)
+    return tuple(metadata), tuple((key, item) for key, item in metadata.items() if held.get(key.lower(), _MISSING) is not item)
 
 
 def _plain_entries(pairs) -> list:
@@ -306,11 +306,11 @@ class PageMemo:
                 return None  # `{% include ... ignore missing %}`: Jinja decides when it renders
             digest = _sha(source)
             sources += (current, digest)
-            analysis = self.store.get(f"template {self._jinja} {digest}")
+            analysis = self.store.get(f"template {self._jinja} {digest}")  # kept for the next build too
             if analysis is None:
                 tree = environment.parse(source)
                 analysis = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
-            self.store.put(f"template {self._jinja} {digest}", analysis)
+                self.store.put(f"template {self._jinja} {digest}", analysis)
             found, used = analysis
             if None in used:
                 return None

@@ -42,7 +42,7 @@ def find_related(
     """id(story) → its related stories, for every story in `stories` (objects with `tags`,
     `category`, `date` and `url`)."""
     tag_names = {id(s): {str(t) for t in getattr(s, "tags", []) or []} for s in stories}
-    urls = {id(s): s.url for s in stories}  # Pelican works a URL out anew on every `.url`
+    urls = {id(s): s.url for s in stories}  # read once per story, not once per comparison
     by_tag: dict[str, list] = defaultdict(list)
     by_category: dict[str, list] = defaultdict(list)
     for story in stories:

@@ -88,9 +88,7 @@ class SameBytesWriter(Writer):
                      "override_output": override_output, "url": url}
         if name and isinstance(template, jinja2.Template):
             call = self.pages.key(template, name, context, arguments, kwargs) if self.pages else None
-            files = self.pages.unchanged(call) if call else None
-            if files is not None:
-                self._keep(call, files, override_output)
+            if self._kept(call, override_output):
                 return None
             template = _PageTemplate(template, self, context, (*PAGE_KEYS, *kwargs), call)
         return super().write_file(name, template, context, **arguments, **kwargs)
@@ -100,9 +98,7 @@ class SameBytesWriter(Writer):
         arguments = {"path": path, "url": url, "feed_type": feed_type, "override_output": override_output,
                      "feed_title": feed_title}
         call = self.pages.feed_key(elements, context, arguments) if self.pages and path else None
-        files = self.pages.unchanged(call) if call else None
-        if files is not None:
-            self._keep(call, files, override_output, pages=False)
+        if self._kept(call, override_output, pages=False):
             return None
         feed = super().write_feed(elements, context, **arguments)
         if call:
@@ -110,15 +106,20 @@ class SameBytesWriter(Writer):
             self.pages.remember(call, ((written, stamp(written)),))
         return feed
 
-    def _keep(self, call: str, files: tuple, override: bool, pages: bool = True) -> None:
-        """A call found unchanged: its files (pages, or a feed) stay as they are, claimed as
-        Pelican claims a file it writes (a later page may not write over them, unless it overrides)."""
+    def _kept(self, call: str | None, override: bool, pages: bool = True) -> bool:
+        """Whether the call with this key is unchanged since the last build. If so its files
+        (pages, or a feed) stay as they are, claimed as Pelican claims a file it writes (a later
+        page may not write over them, unless it overrides)."""
+        files = self.pages.unchanged(call) if call else None
+        if files is None:
+            return False
         for path, _ in files:
             if self._claim(path, override):
                 self._jobs.pop(path, None)  # an overriding page: the last one stands
                 self.kept += pages
                 self.unchanged += 1
         self.pages.remember(call, files)
+        return True
 
     def _closed(self, filename: str, text: str, encoding: str) -> None:
         if text not in self._placeholders:
@@ -170,7 +171,6 @@ class SameBytesWriter(Writer):
             self._overridden_files.add(filename)
         self._written_files.add(filename)
         return True
-
 
 
 def write_changed(filename: str, data: bytes) -> bool:
