@@ -2,7 +2,9 @@
 sees, a page whose file was changed or removed since the last build written again; related
 stories (plugins/news_reader/related.py) taken from the last build when their inputs are the same."""
 
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -49,6 +51,35 @@ def test_an_object_counts_its_attributes_near_and_only_its_names_far():
 def test_a_container_of_objects_hashes_by_depth():
     fingerprints, story = Fingerprints(), Thing(title="Ferry", body="text")
     assert fingerprints.of([story]) != fingerprints.of([story], 2)
+
+
+def test_an_objects_hash_is_what_it_holds_not_which_values_are_one_object():
+    text = "x" * 600
+    shared = Thing(body=text, summary=text, when=None)
+    apart = Thing(body="x" * 600, summary="".join(["x"] * 600), when=None)
+    assert Fingerprints().of(shared) == Fingerprints().of(apart)
+    apart.summary += "y"
+    assert Fingerprints().of(shared) != Fingerprints().of(apart)
+
+
+def test_an_object_holding_a_set_hashes_the_same_in_every_process():
+    """Set order follows the process's hash seed, so a set is hashed by its sorted parts."""
+    program = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from news_reader.pages import Fingerprints\n"
+        "class Thing:\n    pass\n"
+        "thing = Thing(); thing.names = {f'name {n}' for n in range(50)}; thing.kind = frozenset('abcdef')\n"
+        "print(Fingerprints().of(thing))"
+    )
+    digests = {
+        subprocess.run([sys.executable, "-c", program, str(ROOT / "plugins")], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1, digests
+
+
+def test_an_object_holding_what_pickle_cannot_write_is_hashed_all_the_same():
+    assert Fingerprints().of(Thing(render=lambda: 1, title="a")) != Fingerprints().of(Thing(render=lambda: 1, title="b"))
 
 
 def test_a_storys_metadata_counts_where_it_is_not_one_of_its_attributes():

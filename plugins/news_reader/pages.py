@@ -12,9 +12,10 @@ gets a *key* before Pelican does anything with it: a hash of
   `jinja2.meta.find_undeclared_variables`, kept between builds by the templates' sources), from
   the call's keyword arguments or the shared context. What Pelican's writer works out for each
   page (`output_file`, `SITEURL`, the pagination) follows from the arguments above.
-Values are hashed by what they hold, attribute by attribute: a story by its text, metadata, URL
-and tags, the stories it links to (previous, next, related) by their attributes too, and objects
-further away (the neighbours of those) by what names them (path, URL, name). When the key is the
+Values are hashed by what they hold: a story by its text, metadata, URL and tags (pickled in one
+go, with a hole for each object it links to), the stories it links to (previous, next, related)
+by their attributes too, and objects further away (the neighbours of those) by what names them
+(path, URL, name). When the key is the
 one stored in the last build and every file that call wrote is still as then written (same size
 and modification time), the call is skipped: Pelican sets up no page, nothing is
 rendered, the files are left as they are. Anything the analysis cannot follow (a template named
@@ -28,8 +29,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import operator
 import os
+import pickle
 import types
 
 import jinja2
@@ -146,7 +149,14 @@ class Fingerprints:
                 if type(key) is not str or not _is_plain(item):
                     parts += (of(key, depth), of(item, depth))
         elif isinstance(value, (list, tuple)):
-            parts += [of(item, depth) for item in value]
+            known, anywhere = self._known, self._ANY
+            for item in value:  # a listing's stories, hashed already: looked up without a call each
+                hit = known.get((id(item), anywhere)) or known.get((id(item), depth))
+                if hit is None:
+                    parts.append(of(item, depth))
+                else:
+                    self.links += hit[2]
+                    parts.append(hit[1])
         elif isinstance(value, (set, frozenset)):
             parts += sorted(of(item, depth) for item in value)
         elif isinstance(value, _CALLABLES):
@@ -167,8 +177,8 @@ class Fingerprints:
         return parts
 
     def _attributes(self, value, depth: int) -> list[str]:
-        """An object's attributes: those that hash the same at every depth hashed together once,
-        the others each at the next depth."""
+        """An object's attributes: all they hold but other objects (stories, editions) hashed
+        once, the other objects each at the next depth."""
         own = self._own.get(id(value))
         if own is None:
             held = vars(value)
@@ -176,22 +186,64 @@ class Fingerprints:
             attributes = [(name, item) for name, item in sorted(held.items()) if name not in left_out]
             if isinstance(value, Content) and type(held.get("metadata")) is dict:
                 attributes = [(name, _metadata_rest(item, held) if name == "metadata" else item) for name, item in attributes]
-            same, links = [_sha(repr(_plain_entries(attributes)))], []
-            for name, item in attributes:
-                if _is_plain(item):
-                    continue
-                before = self.links
-                digest = self.of(item, depth + 1)
-                if self.links == before:
-                    same += (name, digest)
-                else:
-                    links.append((name, item))
-            own = self._own[id(value)] = (_sha("\x1f".join(same)), links)
+            own = self._own[id(value)] = _pickled(attributes) or _by_name(attributes)
         digest, links = own
-        parts = [digest]
-        for name, item in links:
-            parts += (name, self.of(item, depth + 1))
-        return parts
+        return [digest, *(self.of(item, depth + 1) for item in links)]
+
+
+class _Holes(pickle.Pickler):
+    """Pickles a value with a hole where it holds another object of the site (a story, an
+    edition: an object with attributes), and lists those objects in order: the value as held,
+    at C speed, without the objects it links to. Fast mode keeps no memo, so what is written
+    depends on the values, not on which of them are the same object; only the two stand-ins
+    below are in the memo from the start (written by reference, not looked up by name)."""
+
+    def __init__(self, buffer):
+        super().__init__(buffer, protocol=2)  # < 4: a set is written with its type's name
+        self.fast = True
+        self.memo = {id(_named): (0, _named), id(_hole): (1, _hole)}
+        self.holes: list = []
+
+    def reducer_override(self, value):
+        if isinstance(value, URLWrapper):  # as `Fingerprints.of` names them
+            return _named, (type(value).__qualname__, value.name, value.slug)
+        if isinstance(value, (datetime.date, datetime.time)):
+            return _named, (type(value).__qualname__, value.isoformat(), str(getattr(value, "tzinfo", None)))
+        if isinstance(value, datetime.tzinfo):
+            return _named, (type(value).__qualname__, str(value))
+        if hasattr(value, "__dict__") and not isinstance(value, _CALLABLES):
+            self.holes.append(value)
+            return _hole, ()
+        return NotImplemented  # functions and types by name, the rest as pickle writes it
+
+
+def _named(*names):
+    """Stands for a tag, a date or a time zone in `_Holes`' output (never called)."""
+
+
+def _hole():
+    """Stands for an object in `_Holes`' output (never called)."""
+
+
+def _pickled(attributes: list) -> tuple[str, list] | None:
+    """The hash of `attributes` as `_Holes` writes them, and the objects in its holes; None for
+    what pickle cannot write, cycles, and sets (their order is the process's hash seed's)."""
+    buffer = io.BytesIO()
+    pickler = _Holes(buffer)
+    try:
+        pickler.dump(attributes)
+    except Exception:  # noqa: BLE001 - anything pickle refuses is hashed part by part
+        return None
+    data = buffer.getvalue()
+    if b"\nset\n" in data or b"\nfrozenset\n" in data:
+        return None
+    return "p" + hashlib.sha1(data).hexdigest(), pickler.holes
+
+
+def _by_name(attributes: list) -> tuple[str, list]:
+    """`_pickled`'s fallback: plain entries hashed together, every other value a link of its own."""
+    linked = [(name, item) for name, item in attributes if not _is_plain(item)]
+    return "r" + _sha(repr((_plain_entries(attributes), [name for name, _ in linked]))), [item for _, item in linked]
 
 
 def _metadata_rest(metadata: dict, held: dict) -> tuple:
@@ -228,6 +280,7 @@ class PageMemo:
         self._base = f"{build_fingerprint}\x1f{self.fingerprints.of(dict(settings))}"
         self._reads: dict[str, tuple[tuple[str, ...], str] | None] = {}
         self._shared: dict[tuple, tuple[list, str]] = {}
+        self._splits: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._jinja = jinja_options(settings)  # how templates are parsed (what they read depends on it)
 
     def key(self, template: jinja2.Template, name: str, context: dict, arguments: dict, variables: dict) -> str | None:
@@ -239,10 +292,10 @@ class PageMemo:
         if reads is None:
             return None
         names, sources = reads
+        own, shared = self._split(template.name, names, variables)
         of = self.fingerprints.of
-        own = [variable for variable in names if variable in variables and variable not in PAGE_KEYS]
         values = [f"{variable}:{of(variables[variable])}" for variable in own]
-        values.append(self._shared_part(template.name, names, own, context))
+        values.append(self._shared_part(template.name, own, shared, context))
         call = [of(name)]
         for argument, value in arguments.items():
             if argument != "paginated":
@@ -255,13 +308,23 @@ class PageMemo:
                 call += (listing, of(stories, 1))  # its stories as a page of it holds them
         return _sha("\x1f".join([self._base, sources, *call, *values]))
 
-    def _shared_part(self, template: str, names, own: list[str], context: dict) -> str:
-        """The hash of what a template reads from the shared context (the names a call does not
-        give itself). Most calls of one template read the same values: the hash is kept with the
-        values it was made from and used again while each is still the very same object."""
-        shared = [variable for variable in names if variable not in own and variable not in PAGE_KEYS]
+    def _split(self, template: str, names, variables: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What a template reads from a call's keyword arguments (`own`) and from the shared
+        context, but what Pelican's writer adds; the same for every call of a template with the
+        same keyword arguments."""
+        split = self._splits.get((template, *variables))
+        if split is None:
+            own = tuple(variable for variable in names if variable in variables and variable not in PAGE_KEYS)
+            shared = tuple(variable for variable in names if variable not in own and variable not in PAGE_KEYS)
+            split = self._splits[(template, *variables)] = own, shared
+        return split
+
+    def _shared_part(self, template: str, own: tuple[str, ...], shared: tuple[str, ...], context: dict) -> str:
+        """The hash of what a template reads from the shared context. Most calls of one template
+        read the same values: the hash is kept with the values it was made from and used again
+        while each is still the very same object."""
         current = [context.get(variable, _MISSING) for variable in shared]
-        kept = self._shared.get((template, tuple(own)))
+        kept = self._shared.get((template, own))
         if kept is not None and len(kept[0]) == len(current) and all(map(operator.is_, kept[0], current)):
             return kept[1]
         of, settings = self.fingerprints.of, self.settings
@@ -270,7 +333,7 @@ class PageMemo:
             for variable, value in zip(shared, current)
         ]
         digest = _sha("\x1f".join(parts))
-        self._shared[(template, tuple(own))] = (current, digest)
+        self._shared[(template, own)] = (current, digest)
         return digest
 
     def feed_key(self, elements, context: dict, arguments: dict) -> str:
