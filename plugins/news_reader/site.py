@@ -85,7 +85,8 @@ def _drop_repeated_texts(generator, paths: dict[int, str]) -> None:
     kept = []
     for article in sorted(generator.articles, key=lambda a: paths[id(a)]):
         path = paths[id(article)]
-        key = hashlib.sha256(f"{article.title}\n{article.content}".encode()).hexdigest()
+        # the text as read (`content` would rewrite its links first, on every read)
+        key = hashlib.sha256(f"{article.title}\n{article._content}".encode()).hexdigest()
         if key in seen:
             logger.warning("%s: the same story as %s; published once, from %s", path, seen[key], seen[key])
             LAST_REPORT.skipped.append(path)

@@ -236,6 +236,7 @@ def _fixed_class(cls: type) -> type:
             "__doc__": cls.__doc__,
             "url": functools.cached_property(cls.url.fget),
             "save_as": functools.cached_property(cls.save_as.fget),
+            "url_format": functools.cached_property(cls.url_format.fget),  # what both are made from
         })
         _FIXED_CLASSES[cls] = fixed
     return fixed
