@@ -30,3 +30,14 @@ def test_the_usual_dates_take_the_fast_path():
     assert iso_date("2024-12-29 04:42") == get_date("2024-12-29 04:42")
     assert iso_date("2024-12-29") == get_date("2024-12-29")
     assert iso_date("2024-02-30") is None and iso_date("29 December 2024") is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=3000), st.integers(0, 70000))
+def test_control_bytes_are_counted_as_one_by_one(data, padding):
+    from news_reader.decode import _control_share
+
+    data = data + b"\x01" * (padding if padding > 66000 else 0)  # past the 64 KiB that are looked at, too
+    head = data[:65536]
+    expected = sum(1 for byte in head if byte < 0x20 and byte not in (0x09, 0x0A, 0x0C, 0x0D)) / len(head) if data else 0.0
+    assert _control_share(data) == expected

@@ -77,11 +77,19 @@ def check_pages(name: str, output: Path, pattern: str, expected: int) -> None:
         raise RuntimeError(f"{name}: {found} story pages in {output} for {expected} stories")
 
 
+def _environment() -> dict[str, str]:
+    """The builds' environment: this one, but Python keeps compiled modules (`__pycache__`) as a
+    shell's Python does; a sandbox that sets PYTHONDONTWRITEBYTECODE would have every build
+    compile the reader plugin anew (0.07 s a build here)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(name: str, command: list[str], cwd: Path) -> Run:
     """Run `command` in a child process; its wall time and peak memory."""
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *command], cwd=cwd, stderr=subprocess.PIPE, text=True, check=False
+        [sys.executable, "-c", _MEASURE, *command], cwd=cwd, stderr=subprocess.PIPE, text=True, check=False,
+        env=_environment(),
     )
     seconds = time.perf_counter() - started
     if result.returncode != 0:

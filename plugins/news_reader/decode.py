@@ -26,8 +26,12 @@ def decode_bytes(data: bytes, display: str) -> tuple[str, list[str]]:
         return text, [f"{display}:{line}: not UTF-8; read as Windows-1252, check the characters and save it as UTF-8"]
 
 
+#: The bytes `_control_share` counts: below 0x20, but tab, LF, form feed and CR.
+_CONTROLS = bytes(byte for byte in range(0x20) if byte not in (0x09, 0x0A, 0x0C, 0x0D))
+
+
 def _control_share(data: bytes) -> float:
     if not data:
         return 0.0
-    controls = sum(1 for byte in data[:65536] if byte < 0x20 and byte not in (0x09, 0x0A, 0x0D, 0x0C))
-    return controls / min(len(data), 65536)
+    head = data[:65536]
+    return (len(head) - len(head.translate(None, _CONTROLS))) / len(head)  # counted at C speed
