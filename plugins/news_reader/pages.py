@@ -55,6 +55,8 @@ _DEPTH = 2
 _NAMING = ("source_path", "save_as", "url", "slug", "name", "title", "key")
 _SCALARS = (bool, int, float)
 _SEQUENCES = (list, tuple)
+#: A list of these (pairs of a tag and its stories) is pickled in one go, not item by item.
+_NESTED = (list, tuple, dict)
 #: Values whose `repr` says all they hold, without a memory address.
 _PLAIN = frozenset({str, bool, int, float, type(None)})
 #: Text longer than this (a story's body) is hashed on its own, not within a `repr`.
@@ -149,14 +151,8 @@ class Fingerprints:
                 if type(key) is not str or not _is_plain(item):
                     parts += (of(key, depth), of(item, depth))
         elif isinstance(value, (list, tuple)):
-            known, anywhere = self._known, self._ANY
-            for item in value:  # a listing's stories, hashed already: looked up without a call each
-                hit = known.get((id(item), anywhere)) or known.get((id(item), depth))
-                if hit is None:
-                    parts.append(of(item, depth))
-                else:
-                    self.links += hit[2]
-                    parts.append(hit[1])
+            pickled = _pickled(value) if value and type(value[0]) in _NESTED else None  # (tag, its stories) pairs
+            parts += [pickled[0], *self._each(pickled[1], depth)] if pickled else self._each(value, depth)
         elif isinstance(value, (set, frozenset)):
             parts += sorted(of(item, depth) for item in value)
         elif isinstance(value, _CALLABLES):
@@ -188,7 +184,20 @@ class Fingerprints:
                 attributes = [(name, _metadata_rest(item, held) if name == "metadata" else item) for name, item in attributes]
             own = self._own[id(value)] = _pickled(attributes) or _by_name(attributes)
         digest, links = own
-        return [digest, *(self.of(item, depth + 1) for item in links)]
+        return [digest, *self._each(links, depth + 1)]
+
+    def _each(self, items, depth: int) -> list[str]:
+        """The hash of each item; those hashed already (a listing's stories) looked up without a call each."""
+        known, anywhere, of = self._known, self._ANY, self.of
+        digests = []
+        for item in items:
+            hit = known.get((id(item), anywhere)) or known.get((id(item), depth))
+            if hit is None:
+                digests.append(of(item, depth))
+            else:
+                self.links += hit[2]
+                digests.append(hit[1])
+        return digests
 
 
 class _Holes(pickle.Pickler):
