@@ -632,3 +632,38 @@ def test_a_draft_gets_no_found_tags_that_would_link_nowhere(tmp_path):
     (page,) = (output / "drafts").glob("*.html")
     assert soup(page).select(".topics") == []
     assert not (output / "tag" / "bank-of-england.html").exists()
+
+
+def test_related_stories_kept_from_the_last_build_are_those_a_full_search_finds():
+    """After stories are added, removed, retagged, moved in time or to another section, the
+    stories worked out again and those kept from the memo are what `find_related` finds anew."""
+    import random
+    from datetime import timezone
+
+    from news_reader.related import related_stories
+
+    chance = random.Random(7)
+
+    def story(number: int) -> SimpleNamespace:
+        return SimpleNamespace(url=f"s{number:04}", date=datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(hours=chance.randrange(2000)),
+                               tags=chance.sample([f"t{n}" for n in range(12)], chance.randrange(4)), category=chance.choice("ABC"))
+
+    stories = [story(n) for n in range(400)]
+    _, kept = related_stories(stories, 3, None)
+    for round_ in range(40):
+        for _ in range(chance.randrange(1, 4)):
+            change, target = chance.randrange(5), chance.randrange(len(stories))
+            if change == 0:
+                stories.append(story(1000 + round_ * 10 + len(stories) % 10))
+            elif change == 1:
+                stories.pop(target)
+            elif change == 2:
+                stories[target].tags = chance.sample([f"t{n}" for n in range(12)], chance.randrange(4))
+            elif change == 3:
+                stories[target].date += timedelta(hours=chance.randrange(-300, 300))
+            else:
+                stories[target].category = chance.choice("ABC")
+        related, kept = related_stories(stories, 3, kept)
+        full = find_related(stories)
+        assert {s.url: [o.url for o in related[id(s)]] for s in stories} == \
+            {s.url: [o.url for o in full[id(s)]] for s in stories}, round_

@@ -9,7 +9,6 @@ rare one. Ties go to the story nearest in time, then to the URL (deterministic b
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 from collections import defaultdict
 
@@ -38,9 +37,10 @@ def find_related(
     *,
     max_related: int = RELATED_MAX_DEFAULT,
     candidates_per_tag: int = CANDIDATES_PER_TAG_DEFAULT,
+    only: set[int] | None = None,
 ) -> dict[int, list]:
     """id(story) → its related stories, for every story in `stories` (objects with `tags`,
-    `category`, `date` and `url`)."""
+    `category`, `date` and `url`), or for those whose id is in `only`."""
     tag_names = {id(s): {str(t) for t in getattr(s, "tags", []) or []} for s in stories}
     urls = {id(s): s.url for s in stories}  # read once per story, not once per comparison
     by_tag: dict[str, list] = defaultdict(list)
@@ -49,19 +49,25 @@ def find_related(
         for tag in tag_names[id(story)]:
             by_tag[tag].append(story)
         by_category[str(getattr(story, "category", ""))].append(story)
-    for index in (by_tag, by_category):
-        for key, members in index.items():
-            members[:] = _by_date(members, urls)
-    tag_positions = {t: {id(s): i for i, s in enumerate(m)} for t, m in by_tag.items()}
-    category_positions = {c: {id(s): i for i, s in enumerate(m)} for c, m in by_category.items()}
+    ordered: dict[tuple, tuple[list, dict]] = {}
+
+    def in_order(index: dict, key: str) -> tuple[list, dict]:
+        """A tag's or a category's stories, newest first, and each one's position: sorted when first used."""
+        found = ordered.get((id(index), key))
+        if found is None:
+            members = _by_date(index[key], urls)
+            found = ordered[(id(index), key)] = members, {id(s): i for i, s in enumerate(members)}
+        return found
 
     seconds = {id(s): s.date.timestamp() for s in stories}
     related: dict[int, list] = {}
     for story in stories:
         key, own, when = id(story), tag_names[id(story)], seconds[id(story)]
+        if only is not None and key not in only:
+            continue
         found: dict[int, object] = {}
         for tag in own:
-            for other in _window(by_tag[tag], tag_positions[tag], story, candidates_per_tag):
+            for other in _window(*in_order(by_tag, tag), story, candidates_per_tag):
                 found[id(other)] = other
         # a candidate found through one tag's window may share others: count them all. Scored as
         # tuples, not through a key function (a call per candidate); the position in the list
@@ -71,39 +77,73 @@ def find_related(
         if len(chosen) < max_related:
             category = str(getattr(story, "category", ""))
             taken = {id(o) for o in chosen}
-            nearby = [
-                o
-                for o in _window(by_category[category], category_positions[category], story, candidates_per_tag)
-                if id(o) not in taken
-            ]
+            nearby = [o for o in _window(*in_order(by_category, category), story, candidates_per_tag) if id(o) not in taken]
             scored = [(abs(seconds[id(o)] - when), urls[id(o)], i) for i, o in enumerate(nearby)]
             chosen += [nearby[entry[-1]] for entry in heapq.nsmallest(max_related - len(chosen), scored)]
         related[key] = chosen
     return related
 
 
-def _inputs(stories, max_related: int) -> str:
-    """A hash of everything `find_related` reads: each story's tags, category, date and URL, in
-    order, and the number of related stories wanted."""
-    shown = [(sorted(str(t) for t in getattr(s, "tags", []) or []), str(getattr(s, "category", "")),
-              s.date.isoformat(), s.date.timestamp(), s.url) for s in stories]
-    return hashlib.sha256(repr((max_related, CANDIDATES_PER_TAG_DEFAULT, shown)).encode()).hexdigest()
+def _inputs(story) -> tuple:
+    """What `find_related` reads of a story but its URL: its tags, category and time."""
+    return (tuple(sorted(str(t) for t in getattr(story, "tags", []) or [])), str(getattr(story, "category", "")),
+            story.date.timestamp())
+
+
+def _affected(changed: set[str], before: dict[str, tuple], now: dict[str, tuple], reach: int) -> set[str]:
+    """The stories (by URL) whose related stories may differ when the stories in `changed` were
+    added, removed or had other inputs: those within `reach` places of one of them in a list
+    (a tag's or a category's, newest first) it was in before or is in now. A story further away
+    sees the same window of candidates, as the lists differ only at the changed stories' places."""
+    affected = set(changed) & now.keys()
+    for inputs in (before, now):
+        keys = {("tag", tag) for url in changed if url in inputs for tag in inputs[url][0]}
+        keys |= {("category", inputs[url][1]) for url in changed if url in inputs}
+        lists: dict[tuple, list[str]] = defaultdict(list)
+        for url, (tags, category, _) in inputs.items():
+            for key in [("tag", tag) for tag in tags] + [("category", category)]:
+                if key in keys:
+                    lists[key].append(url)
+        for members in lists.values():
+            members.sort(key=lambda url: (inputs[url][2], url), reverse=True)  # as `_by_date` orders them
+            for place, url in enumerate(members):
+                if url in changed:
+                    affected.update(url for url in members[max(0, place - reach) : place + reach + 1] if url in now)
+    return affected
+
+
+def related_stories(stories, max_related: int, kept) -> tuple[dict[int, list], tuple]:
+    """Every story's related stories, and what to keep for the next build. `kept` is what the
+    last build kept (or None): each story's inputs and related stories by URL. Only the stories
+    near one whose inputs changed (`_affected`) are worked out again; all of them when the
+    settings changed or a date has no time zone (its order could not be told from the memo)."""
+    now = {s.url: _inputs(s) for s in stories}
+    settings = (max_related, CANDIDATES_PER_TAG_DEFAULT)
+    by_url = {s.url: s for s in stories}
+    if kept is None or kept[0] != settings or len(by_url) != len(stories) or any(s.date.tzinfo is None for s in stories):
+        related = find_related(stories, max_related=max_related)
+    else:
+        before, chosen = kept[1], kept[2]
+        changed = {url for url, inputs in now.items() if before.get(url) != inputs} | (before.keys() - now.keys())
+        affected = _affected(changed, before, now, CANDIDATES_PER_TAG_DEFAULT + 2) if changed else set()
+        try:
+            related = {id(s): [by_url[url] for url in chosen[s.url]] for s in stories if s.url not in affected}
+        except KeyError:  # a memo that does not match its own inputs: worked out anew
+            affected = set(by_url)
+            related = {}
+        if affected:
+            related.update(find_related(stories, max_related=max_related, only={id(by_url[url]) for url in affected}))
+    keep = (settings, now, {s.url: [o.url for o in related.get(id(s), [])] for s in stories})
+    return related, keep
 
 
 def relate_stories(generator) -> None:
     """After Pelican has sorted stories into tags and categories: `article.related`. With the
-    cache on, the last build's answer is taken when its inputs are the same (an edited text,
-    a rebuild with nothing changed), as positions in the list of stories."""
+    cache on, the last build's answers are kept for the stories that nothing changed near."""
     max_related = generator.settings.get("BROADSHEET_RELATED", RELATED_MAX_DEFAULT)
     stories, store = generator.articles, memo("pages")
-    key = "related " + _inputs(stories, max_related) if store else None
-    kept = store.get(key) if key else None
-    if kept is not None and len(kept) == len(stories):
-        related = {id(story): [stories[i] for i in chosen] for story, chosen in zip(stories, kept)}
-    else:
-        related = find_related(stories, max_related=max_related)
-    if key:
-        position = {id(story): i for i, story in enumerate(stories)}
-        store.put(key, [[position[id(other)] for other in related.get(id(story), [])] for story in stories])
+    related, keep = related_stories(stories, max_related, store.get("related stories") if store else None)
+    if store:
+        store.put("related stories", keep)
     for article in stories:
         article.related = related.get(id(article), [])
