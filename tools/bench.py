@@ -85,7 +85,11 @@ def _environment() -> dict[str, str]:
 
 
 def timed(name: str, command: list[str], cwd: Path) -> Run:
-    """Run `command` in a child process; its wall time and peak memory."""
+    """Run `command` in a child process; its wall time and peak memory. The files written before
+    (stories, the last build's output, one removed) are flushed to disk first, so that a build
+    does not pay for the writes of the step before it: here, 3,000 pages written just after
+    3,000 others were removed took 1.6 s, and 0.37 s after a sync."""
+    os.sync()
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", _MEASURE, *command], cwd=cwd, stderr=subprocess.PIPE, text=True, check=False,
