@@ -310,6 +310,32 @@ def test_pages_are_rendered_again_exactly_when_what_they_show_changed(tmp_path):
     assert leftovers and not [p for p in leftovers if (tmp_path / "deleted" / p).exists()]
 
 
+def test_a_story_edited_on_one_page_of_a_listing_renders_that_page_and_its_neighbours(tmp_path, monkeypatch):
+    """Each page of a paginated listing has a key of its own: an edit to a story's text renders
+    its page of the section again and the pages that link to it, not the whole section."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import rendering
+
+    content, output = tmp_path / "content", tmp_path / "out"
+    content.mkdir()
+    for number in range(12):
+        (content / f"story-{number:02}.txt").write_text(
+            f"Date: 2024-05-{number + 1:02} 10:00\nCategory: Harbour\n\nFerry story {number}\n\n"
+            f"  • The ferry {number} sailed on time\n\nThe ferry sailed at dawn.\n", encoding="utf-8")
+    settings = {"BROADSHEET_CACHE_PATH": str(tmp_path / "cache"), "DEFAULT_PAGINATION": 2}
+    _build(content, output, **settings)
+    rendered: list[str] = []
+    real = rendering.run
+    monkeypatch.setattr(rendering, "run", lambda jobs, settle: rendered.extend(jobs) or real(jobs, settle))
+    story = content / "story-05.txt"  # the 7th newest: on page 4 of 6
+    story.write_text(story.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    _build(content, output, **settings)
+    section = sorted(Path(name).name for name in rendered if "/category/" in name)
+    assert section == ["harbour3.html", "harbour4.html", "harbour5.html"]  # its page, and the two linking to it
+    _build(content, tmp_path / "cold", DEFAULT_PAGINATION=2)
+    assert _same_tree(tmp_path / "cold", output) == []
+
+
 def test_a_page_that_fails_to_render_fails_the_build_naming_it(tmp_path):
     """Rendered in the build's own process or in a worker (every other page), whichever it is."""
     sys.path.insert(0, str(ROOT / "plugins"))

@@ -15,14 +15,20 @@ gets a *key* before Pelican does anything with it: a hash of
 Values are hashed by what they hold: a story by its text, metadata, URL and tags (pickled in one
 go, with a hole for each object it links to), the stories it links to (previous, next, related)
 by their attributes too, and objects further away (the neighbours of those) by what names them
-(path, URL, name). When the key is the
-one stored in the last build and every file that call wrote is still as then written (same size
-and modification time), the call is skipped: Pelican sets up no page, nothing is
-rendered, the files are left as they are. Anything the analysis cannot follow (a template named
-by a variable) renders every time. Atom and RSS feeds (`write_feed` calls) are keyed the same
-way, by their stories and arguments.
+(path, URL, name). When the key is the one stored in the last build and every file that call
+wrote is still as then written (same size and modification time), the call is skipped: Pelican
+sets up no page, nothing is rendered, the files are left as they are. Anything the analysis
+cannot follow (a template named by a variable) renders every time. Atom and RSS feeds
+(`write_feed` calls) are keyed the same way, by their stories and arguments.
 
-The memo (`memo-pages.bin` in the cache folder) keeps only the calls of the last build.
+A paginated call (every page of a listing) whose key changed is set up by Pelican, and each of
+its pages gets a key of its own: the call's key without the listing's stories, and what the
+templates read of the page's entries (`articles_page`: the stories on it, and the listing as a
+list of URLs, two links away). A story edited on page 3 of 50 renders page 3 again, and pages 2
+and 4 when the templates read `articles_previous_page` and `articles_next_page`; a template
+that reads `articles_paginator` (a link away from every story) renders them all.
+
+The memo (`memo-pages.bin` in the cache folder) keeps only the calls and pages of the last build.
 """
 
 from __future__ import annotations
@@ -292,30 +298,43 @@ class PageMemo:
         self._splits: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._jinja = jinja_options(settings)  # how templates are parsed (what they read depends on it)
 
-    def key(self, template: jinja2.Template, name: str, context: dict, arguments: dict, variables: dict) -> str | None:
-        """The key of one `write_file` call: `arguments` are its own (url, relative_urls,
-        paginated, template_name, override_output), `variables` its keyword arguments (they go
-        into the page's context); None when the templates cannot be followed. Settings the page
-        shows as they are are in the build's part of the key already."""
+    def key(self, template: jinja2.Template, name: str, context: dict, arguments: dict,
+            variables: dict) -> tuple[str, str | None] | None:
+        """The key of one `write_file` call, and for a paginated one the part of it its pages
+        share (`page_key`): `arguments` are its own (url, relative_urls, paginated, template_name,
+        override_output), `variables` its keyword arguments (they go into the page's context);
+        None when the templates cannot be followed. Settings the page shows as they are are in
+        the build's part of the key already."""
         reads = self.reads(template)
         if reads is None:
             return None
         names, sources = reads
         own, shared = self._split(template.name, names, variables)
         of = self.fingerprints.of
-        values = [f"{variable}:{of(variables[variable])}" for variable in own]
-        values.append(self._shared_part(template.name, own, shared, context))
-        call = [of(name)]
+        parts = [self._base, sources, of(name)]
         for argument, value in arguments.items():
             if argument != "paginated":
-                call += (argument, of(value))
-        if arguments.get("template_name") in self.settings["PAGINATED_TEMPLATES"]:
-            paginated = arguments.get("paginated")
-            if paginated is None:
-                paginated = {key: variables[key] for key in _PAGINATED if key in variables}
-            for listing, stories in paginated.items():
-                call += (listing, of(stories, 1))  # its stories as a page of it holds them
-        return _sha("\x1f".join([self._base, sources, *call, *values]))
+                parts += (argument, of(value))
+        parts += [f"{variable}:{of(variables[variable])}" for variable in own]
+        parts.append(self._shared_part(template.name, own, shared, context))
+        if arguments.get("template_name") not in self.settings["PAGINATED_TEMPLATES"]:
+            return _sha("\x1f".join(parts)), None
+        base = _sha("\x1f".join(parts))
+        paginated = arguments.get("paginated")
+        if paginated is None:
+            paginated = {key: variables[key] for key in _PAGINATED if key in variables}
+        listings = [base]
+        for listing, stories in paginated.items():
+            listings += (listing, of(stories, 1))  # its stories as a page of it holds them
+        return _sha("\x1f".join(listings)), base
+
+    def page_key(self, base: str, template: jinja2.Template, context: dict) -> str:
+        """The key of one page of a paginated call: the call's shared part (`key`) and what the
+        templates read of the page's own entries (its stories, its number, its neighbours): a
+        story edited on page 3 of 50 changes that page's key, not the other 49."""
+        of = self.fingerprints.of
+        names = self.reads(template)[0]
+        return _sha("\x1f".join([base, *(f"{name}:{of(context[name])}" for name in names if name in PAGE_KEYS and name in context)]))
 
     def _split(self, template: str, names, variables: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """What a template reads from a call's keyword arguments (`own`) and from the shared
@@ -392,16 +411,22 @@ class PageMemo:
 
     def unchanged(self, key: str | None) -> tuple | None:
         """The files the call with this key wrote in the last build, each as (path, stamp), when
-        every one of them is still as then written; else None."""
+        every one of them is still as then written; else None. The keys of the call's pages are
+        kept for the next build too."""
         stored = self.store.get(key) if key else None
         if stored is None or any(stamp(path) != written for path, written in stored):
             return None
+        for page in self.store.get(f"pages of {key}") or ():
+            self.store.get(page)
         return stored
 
-    def remember(self, key: str | None, files: tuple) -> None:
-        """A call of this build: the files it wrote, each as (path, stamp)."""
+    def remember(self, key: str | None, files: tuple, pages: tuple = ()) -> None:
+        """A call (or a page) of this build: the files it wrote, each as (path, stamp), and the
+        keys of its pages (a paginated call's)."""
         if key:
             self.store.put(key, files)
+            if pages:
+                self.store.put(f"pages of {key}", pages)
 
 
 def list_sections(generator) -> None:

@@ -32,6 +32,7 @@ class Job:
     own: dict  # the page's own entries (its URLs, story, listing, pagination)
     shared: dict  # the context every page shares (stories read `localsiteurl` from it)
     call: str | None = None  # the key of its `write_file` call in the page memo (pages.py)
+    page: str | None = None  # for a page of a paginated listing, its own key there
 
     def context(self) -> dict:
         return {**self.shared, **self.own}
@@ -39,11 +40,12 @@ class Job:
 
 @dataclass(frozen=True)
 class Done:
-    """A page rendered: its file, the key of its call, whether its file was written (its bytes
-    changed) and the file's stamp (pages.stamp) once settled."""
+    """A page rendered: its file, the keys of its call and of the page, whether its file was
+    written (its bytes changed) and the file's stamp (pages.stamp) once settled."""
 
     filename: str
     call: str | None
+    page: str | None
     written: bool
     stamp: tuple | None
 
@@ -92,7 +94,7 @@ def _share(items, settle) -> list[Done]:
         except Exception as error:
             raise RuntimeError(f"could not render {filename}: {type(error).__name__}: {error}") from error
         written = settle(filename, data)
-        done.append(Done(filename, job.call, written, stamp(filename)))
+        done.append(Done(filename, job.call, job.page, written, stamp(filename)))
     return done
 
 

@@ -16,6 +16,7 @@ import functools
 import io
 import logging
 import os
+from dataclasses import dataclass
 
 import jinja2
 from pelican.utils import sanitised_join
@@ -42,22 +43,41 @@ class _Pending(io.StringIO):
         super().close()
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A page of a paginated listing left as the last build wrote it."""
+
+    call: str | None
+    page: str
+    files: tuple
+
+
 class _PageTemplate:
     """What Pelican's writer renders a page with: `render` returns a placeholder that stands for
-    the page until the end of the build (rendering.py). The job keeps the page's own entries, not
-    a copy of the whole context (at 10,000 stories, 50,000 copies of 250 entries)."""
+    the page until the end of the build (rendering.py), or for a page of a paginated listing whose
+    own key (pages.PageMemo.page_key) and file are those of the last build, for the file as it is.
+    The job keeps the page's own entries, not a copy of the whole context (at 10,000 stories,
+    50,000 copies of 250 entries)."""
 
-    def __init__(self, template: jinja2.Template, writer: "SameBytesWriter", shared: dict, keys, call: str | None):
-        self._template, self._writer, self._shared, self._keys, self._call = template, writer, shared, keys, call
+    def __init__(self, template: jinja2.Template, writer: "SameBytesWriter", shared: dict, keys, call: str | None,
+                 base: str | None):
+        self._template, self._writer, self._shared, self._keys = template, writer, shared, keys
+        self._call, self._base = call, base
 
     def render(self, context: dict) -> str:
+        writer = self._writer
+        page = writer.pages.page_key(self._base, self._template, context) if self._base else None
+        placeholders = writer._placeholders
+        placeholder = f"\0broadsheet page {len(placeholders)}\0"
+        files = writer.pages.unchanged(page) if page else None
+        if files is not None and [path for path, _ in files] == [sanitised_join(writer.output_path, context["output_file"])]:
+            placeholders[placeholder] = _Kept(self._call, page, files)
+            return placeholder
         shared = self._shared
         own = {key: context[key] for key in self._keys if key in context}
         if len(context) != len(shared) + sum(key not in shared for key in own):
             own = dict(context)  # the writer added something else: keep it all
-        placeholders = self._writer._placeholders
-        placeholder = f"\0broadsheet page {len(placeholders)}\0"
-        placeholders[placeholder] = rendering.Job(self._template, own, shared, self._call)
+        placeholders[placeholder] = rendering.Job(self._template, own, shared, self._call, page)
         return placeholder
 
     def __getattr__(self, name):
@@ -78,8 +98,9 @@ class SameBytesWriter(Writer):
         store = memo("pages")
         self.pages = PageMemo(store, store.fingerprint, self.settings) if store else None
         self.rendered = self.kept = 0
-        self._placeholders: dict[str, rendering.Job] = {}
+        self._placeholders: dict[str, rendering.Job | _Kept] = {}
         self._jobs: dict[str, rendering.Job] = {}
+        self._kept_pages: dict[str, _Kept] = {}  # pages of paginated listings left as they were
         _WRITERS[:] = [self]
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
@@ -87,10 +108,10 @@ class SameBytesWriter(Writer):
         arguments = {"relative_urls": relative_urls, "paginated": paginated, "template_name": template_name,
                      "override_output": override_output, "url": url}
         if name and isinstance(template, jinja2.Template):
-            call = self.pages.key(template, name, context, arguments, kwargs) if self.pages else None
+            call, base = (self.pages.key(template, name, context, arguments, kwargs) if self.pages else None) or (None, None)
             if self._kept(call, override_output):
                 return None
-            template = _PageTemplate(template, self, context, (*PAGE_KEYS, *kwargs), call)
+            template = _PageTemplate(template, self, context, (*PAGE_KEYS, *kwargs), call, base)
         return super().write_file(name, template, context, **arguments, **kwargs)
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", override_output=False,
@@ -128,21 +149,40 @@ class SameBytesWriter(Writer):
             self.unchanged += not written
             return
         self._jobs.pop(filename, None)  # a page written over (override_output): the last one stands
-        self._jobs[filename] = self._placeholders.pop(text)
+        self._kept_pages.pop(filename, None)
+        job = self._placeholders.pop(text)
+        if isinstance(job, _Kept):
+            self._kept_pages[filename] = job
+        else:
+            self._jobs[filename] = job
 
     def render_pages(self) -> None:
         """Render every page noted in this build, and remember the files of each call under its key."""
         jobs, self._jobs = self._jobs, {}
-        calls: dict[str, list] = {}
+        kept, self._kept_pages = self._kept_pages, {}
+        calls: dict[str, tuple[list, list]] = {}  # call → its files, the keys of its pages
+        pages: dict[str, tuple] = {}
+        for page in kept.values():
+            self.kept += 1
+            self.unchanged += 1
+            pages[page.page] = page.files
+            files, keys = calls.setdefault(page.call, ([], []))
+            files += page.files
+            keys.append(page.page)
         for done in rendering.run(jobs, write_changed):
             self.written += done.written
             self.unchanged += not done.written
             self.rendered += 1
-            if done.call:
-                calls.setdefault(done.call, []).append((done.filename, done.stamp))
+            files, keys = calls.setdefault(done.call, ([], []))
+            files.append((done.filename, done.stamp))
+            if done.page:
+                pages[done.page] = ((done.filename, done.stamp),)
+                keys.append(done.page)
         if self.pages:
-            for call, files in calls.items():
-                self.pages.remember(call, tuple(files))
+            for call, (files, keys) in calls.items():
+                self.pages.remember(call, tuple(files), tuple(keys))
+            for page, files in pages.items():
+                self.pages.remember(page, files)
 
     def _open_w(self, filename, encoding, override=False):
         if not self._claim(filename, override):
