@@ -85,6 +85,7 @@ def tag_stories(generator) -> None:
     # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
     for article in [*generator.drafts, *generator.hidden_articles]:
         article.auto_tags = []
+    made: dict[str, Tag] = {}  # one tag object per name, as Pelican keys its tag lists by name
     for article in [*generator.articles, *generator.translations]:
         article.auto_tags = []
         if not max_tags:
@@ -98,8 +99,10 @@ def tag_stories(generator) -> None:
             names = _names(article.title, getattr(article, "bullets", []) or [], article._content or "", max_tags, exclude)
         slugs = {t.slug for t in tags}
         for name in names:
-            tag = Tag(name, settings)
-            settle_slugs([tag])
+            tag = made.get(name)
+            if tag is None:
+                tag = made[name] = Tag(name, settings)
+                settle_slugs([tag])
             if not tag.slug or tag.slug in slugs:
                 continue
             slugs.add(tag.slug)
