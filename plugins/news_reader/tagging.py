@@ -78,6 +78,13 @@ def _names(title_html: str, bullets_html, body_html: str, max_tags: int, exclude
                                html_to_text(body_html), max_tags=max_tags, exclude=exclude))
 
 
+def _take_found(article) -> FoundTags | None:
+    """The names found with the parse, taken off the story: they are for `tag_stories` alone, not
+    for the pages (nor for the keys of the pages, pages.py)."""
+    article.metadata.pop("found_tags", None)
+    return vars(article).pop("found_tags", None)
+
+
 def tag_stories(generator) -> None:
     """`article_generator_pretaxonomy`: add each story's found names to its tags (`article.auto_tags`)."""
     settings = generator.settings
@@ -85,6 +92,7 @@ def tag_stories(generator) -> None:
     # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
     for article in [*generator.drafts, *generator.hidden_articles]:
         article.auto_tags = []
+        _take_found(article)
     made: dict[str, Tag] = {}  # one tag object per name, as Pelican keys its tag lists by name
     for article in [*generator.articles, *generator.translations]:
         article.auto_tags = []
@@ -92,7 +100,7 @@ def tag_stories(generator) -> None:
             continue
         tags = list(getattr(article, "tags", []) or [])
         exclude = _excluded(tags, getattr(article, "category", None))
-        found = getattr(article, "found_tags", None)
+        found = _take_found(article)
         if found and found.max_tags == max_tags and found.exclude == exclude:
             names = found.names
         else:
