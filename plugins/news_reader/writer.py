@@ -157,18 +157,19 @@ class SameBytesWriter(Writer):
             self._jobs[filename] = job
 
     def render_pages(self) -> None:
-        """Render every page noted in this build, and remember the files of each call under its key."""
+        """Render every page noted in this build, and remember the files of each call and of each
+        page of a paginated listing under its key."""
         jobs, self._jobs = self._jobs, {}
         kept, self._kept_pages = self._kept_pages, {}
         calls: dict[str, tuple[list, list]] = {}  # call → its files, the keys of its pages
         pages: dict[str, tuple] = {}
-        for page in kept.values():
+        for left in kept.values():
             self.kept += 1
             self.unchanged += 1
-            pages[page.page] = page.files
-            files, keys = calls.setdefault(page.call, ([], []))
-            files += page.files
-            keys.append(page.page)
+            pages[left.page] = left.files
+            files, keys = calls.setdefault(left.call, ([], []))
+            files += left.files
+            keys.append(left.page)
         for done in rendering.run(jobs, write_changed):
             self.written += done.written
             self.unchanged += not done.written
