@@ -74,6 +74,7 @@ PAGE_KEYS = ("SITEURL", "localsiteurl", "output_file") + tuple(
     f"{listing}_{part}" for listing in ("articles", "dates") for part in ("paginator", "page", "previous_page", "next_page")
 )
 _PAGINATED = ("articles", "dates")
+_PAGINATORS = tuple(f"{listing}_paginator" for listing in _PAGINATED)
 #: What no context holds.
 _MISSING = object()
 #: What Pelican's feed writer reads from the context (pelican.writers.Writer.write_feed).
@@ -328,10 +329,13 @@ class PageMemo:
             listings += (listing, of(stories, 1))  # its stories as a page of it holds them
         return _sha("\x1f".join(listings)), base
 
-    def page_key(self, base: str, template: jinja2.Template, context: dict) -> str:
+    def page_key(self, base: str, template: jinja2.Template, context: dict) -> str | None:
         """The key of one page of a paginated call: the call's shared part (`key`) and what the
         templates read of the page's own entries (its stories, its number, its neighbours): a
-        story edited on page 3 of 50 changes that page's key, not the other 49."""
+        story edited on page 3 of 50 changes that page's key, not the other 49. None for the only
+        page of a call (most tags have one): the call's key says all."""
+        if all(context[name].num_pages == 1 for name in _PAGINATORS if name in context):
+            return None
         of = self.fingerprints.of
         names = self.reads(template)[0]
         return _sha("\x1f".join([base, *(f"{name}:{of(context[name])}" for name in names if name in PAGE_KEYS and name in context)]))
