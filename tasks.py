@@ -234,14 +234,17 @@ def audit(c, output=None):
         raise Exit(code=int(code))
 
 
-@task(help={"stories": "how many stories to time (default: the tool's own)"})
-def bench(c, stories=None):
+@task(help={"stories": "how many stories to time (default: the tool's own)",
+            "against": "a git revision: time rebuilds in pairs, that revision's and this checkout's",
+            "rounds": "with --against, how many pairs of each rebuild (default 8)"})
+def bench(c, stories=None, against=None, rounds=8):
     """Time the story parser and the build (tools/bench.py)."""
     try:
         from tools import bench as bench_tool
     except ImportError as error:
         raise Exit(f"tools/bench.py cannot be loaded: {error}", code=2)
-    code = bench_tool.main() if stories is None else bench_tool.main(stories=int(stories))
+    size = {} if stories is None else {"stories": int(stories)}
+    code = bench_tool.compare(against, rounds=int(rounds), **size) if against else bench_tool.main(**size)
     if code:
         raise Exit(code=int(code))
 

@@ -291,3 +291,15 @@ def test_cache_folders_of_content_folders_that_are_gone_are_removed(tmp_path, mo
             (caches / name / tasks.CACHE_OWNER).write_text(str(owner), encoding="utf-8")
     tasks.prune_caches(str(caches))
     assert sorted(p.name for p in caches.iterdir()) == ["here", "old"]  # one without an owner file is kept
+
+
+def test_paired_bench_report_gives_medians_and_the_mean_ratio_of_the_pairs():
+    from tools.bench import paired_report
+
+    before = [{"warm": 2.0, "add one": 3.0, "edit one": 4.0}, {"warm": 4.0, "add one": 3.0, "edit one": 2.0}]
+    after = [{"warm": 1.0, "add one": 3.0, "edit one": 8.0}, {"warm": 2.0, "add one": 3.0, "edit one": 2.0}]
+    lines = paired_report(before, after, "abc123", 100).splitlines()
+    assert lines[0].startswith("100 stories, 2 paired rounds")
+    assert lines[4] == "| warm | 3.00 (2.00) | 1.50 (1.00) | 0.50 |"  # both pairs halved
+    assert lines[5] == "| add one | 3.00 (3.00) | 3.00 (3.00) | 1.00 |"
+    assert lines[6] == "| edit one | 3.00 (2.00) | 5.00 (2.00) | 1.41 |"  # twice, then the same: sqrt(2)

@@ -5,13 +5,19 @@ bench): `--form txt` for Broadsheet, `pelican-md` for stock Pelican (Markdown, d
 typogrify on), `hugo-md` for Hugo (when a `hugo` binary exists). Each build runs in a child
 process of its own, timed by wall clock, with its peak memory (max RSS) read from the child.
 The machine is noisy, so the report gives ratios as well as seconds.
+
+`invoke bench --against REVISION` times rebuilds in pairs instead: the same stories built by a
+git worktree of REVISION and by this checkout, one after the other, round after round (warm,
+one story added, one edited), and reports the median of each and the mean ratio of the pairs.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -102,13 +108,17 @@ def timed(name: str, command: list[str], cwd: Path) -> Run:
     return Run(name, seconds, int(peak_kib) / 1024, float(cpu))
 
 
+def _build_command(tree: Path, site: Path) -> list[str]:
+    """Broadsheet's build of `site/content` into `site/output` with the checkout at `tree`, its parse
+    cache on in `site/cache`, as `invoke build` has it (cold: an empty folder)."""
+    return [sys.executable, "-m", "pelican", str(site / "content"), "-q", "-s", str(tree / "pelicanconf.py"), "-o",
+            str(site / "output"), "-e", f"BROADSHEET_CACHE_PATH={json.dumps(str(site / 'cache'))}"]
+
+
 def _broadsheet(work: Path, stories: int) -> list[Run]:
     content, output = work / "content", work / "output"
     generate("txt", content, stories)
-    # as `invoke build` does: Broadsheet's parse cache in a folder of its own (cold: empty)
-    cache = json.dumps(str(work / "cache"))
-    build = [sys.executable, "-m", "pelican", str(content), "-q", "-s", str(ROOT / "pelicanconf.py"), "-o", str(output),
-             "-e", f"BROADSHEET_CACHE_PATH={cache}"]
+    build = _build_command(ROOT, work)
     runs = [timed("Broadsheet cold", build, ROOT), timed("Broadsheet warm", build, ROOT)]
     generate("txt", content, 1, start=stories)
     runs.append(timed("Broadsheet add one", build, ROOT))
@@ -153,6 +163,76 @@ def main(stories: int = 1000, competitors: bool = True) -> int:
         runs += _stock_pelican(work / "pelican", stories) + _hugo(work / "hugo", stories)
     print(report(runs, stories))
     return 0
+
+
+# --- Paired rebuilds: this checkout against another revision ------------------------------------
+
+#: The rebuilds a comparison times, in each round, for each side.
+REBUILDS = ("warm", "add one", "edit one")
+
+
+def _rebuilds(tree: Path, site: Path, extra: Path, edited: Path) -> dict[str, float]:
+    """One round on one side: a warm build, `extra` added, `edited` given one more paragraph;
+    each change undone (and built) afterwards, so that every round starts from the same site."""
+    build = _build_command(tree, site)
+    seconds = {"warm": timed("warm", build, tree).seconds}
+    added = site / "content" / extra.name
+    shutil.copy2(extra, added)
+    seconds["add one"] = timed("add one", build, tree).seconds
+    added.unlink()
+    timed("undo", build, tree)
+    story = site / "content" / edited.name
+    text = story.read_text(encoding="utf-8")
+    story.write_text(text + "\nOne more paragraph, added by an edit.\n", encoding="utf-8")
+    seconds["edit one"] = timed("edit one", build, tree).seconds
+    story.write_text(text, encoding="utf-8")
+    timed("undo", build, tree)
+    return seconds
+
+
+def compare(revision: str, stories: int = 1000, rounds: int = 8) -> int:
+    """Rebuilds of this checkout against `revision` (a git worktree of it), one after the other on
+    the same stories, `rounds` times: on a machine whose speed drifts by a third within minutes,
+    pairs taken seconds apart show a change that tables taken minutes apart cannot."""
+    work = WORK / f"compare-{stories}"
+    shutil.rmtree(work, ignore_errors=True)
+    tree = work / "revision"
+    subprocess.run(["git", "worktree", "add", "--detach", str(tree), revision], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    try:
+        generate("txt", work / "stories", stories)
+        generate("txt", work / "extra", 1, start=stories)
+        extra = next((work / "extra").glob("*.txt"))
+        edited = sorted((work / "stories").glob("*.txt"))[stories // 2]
+        sides = {revision: (tree, work / "before"), "this checkout": (ROOT, work / "after")}
+        for side_tree, site in sides.values():
+            shutil.copytree(work / "stories", site / "content")
+            timed("cold", _build_command(side_tree, site), side_tree)
+        timings: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+        for _ in range(rounds):
+            for name, (side_tree, site) in sides.items():
+                timings[name].append(_rebuilds(side_tree, site, extra, edited))
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    print(paired_report(timings[revision], timings["this checkout"], revision, stories))
+    return 0
+
+
+def paired_report(before: list[dict[str, float]], after: list[dict[str, float]], revision: str, stories: int) -> str:
+    """A Markdown table: each rebuild's median and best seconds on both sides, and the geometric
+    mean of the rounds' after / before ratios (below 1: this checkout is faster)."""
+    lines = [
+        f"{stories} stories, {len(before)} paired rounds, {os.cpu_count()} cores ({time.strftime('%Y-%m-%d')})",
+        "",
+        f"| rebuild | {revision}: median s (best) | this checkout: median s (best) | this / {revision} |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for rebuild in REBUILDS:
+        old, new = [r[rebuild] for r in before], [r[rebuild] for r in after]
+        ratio = math.exp(statistics.fmean(math.log(b / a) for a, b in zip(old, new)))
+        lines.append(f"| {rebuild} | {statistics.median(old):.2f} ({min(old):.2f}) | "
+                     f"{statistics.median(new):.2f} ({min(new):.2f}) | {ratio:.2f} |")
+    return "\n".join(lines)
 
 
 def report(runs: list[Run], stories: int) -> str:
