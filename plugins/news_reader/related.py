@@ -18,6 +18,14 @@ RELATED_MAX_DEFAULT = 3
 CANDIDATES_PER_TAG_DEFAULT = 24
 
 
+def _tag_names(story) -> frozenset[str]:
+    return frozenset(str(t) for t in getattr(story, "tags", []) or [])
+
+
+def _category(story) -> str:
+    return str(getattr(story, "category", ""))
+
+
 def _by_date(stories, urls: dict[int, str]):
     return sorted(stories, key=lambda a: (a.date, urls[id(a)]), reverse=True)
 
@@ -41,14 +49,14 @@ def find_related(
 ) -> dict[int, list]:
     """id(story) → its related stories, for every story in `stories` (objects with `tags`,
     `category`, `date` and `url`), or for those whose id is in `only`."""
-    tag_names = {id(s): {str(t) for t in getattr(s, "tags", []) or []} for s in stories}
+    tag_names = {id(s): _tag_names(s) for s in stories}
     urls = {id(s): s.url for s in stories}  # read once per story, not once per comparison
     by_tag: dict[str, list] = defaultdict(list)
     by_category: dict[str, list] = defaultdict(list)
     for story in stories:
         for tag in tag_names[id(story)]:
             by_tag[tag].append(story)
-        by_category[str(getattr(story, "category", ""))].append(story)
+        by_category[_category(story)].append(story)
     ordered: dict[tuple, tuple[list, dict]] = {}
 
     def in_order(index: dict, key: str) -> tuple[list, dict]:
@@ -75,7 +83,7 @@ def find_related(
         scored = [(-len(own & tag_names[k]), abs(seconds[k] - when), urls[k], i, k) for i, k in enumerate(found)]
         chosen = [found[entry[-1]] for entry in heapq.nsmallest(max_related, scored)]
         if len(chosen) < max_related:
-            category = str(getattr(story, "category", ""))
+            category = _category(story)
             taken = {id(o) for o in chosen}
             nearby = [o for o in _window(*in_order(by_category, category), story, candidates_per_tag) if id(o) not in taken]
             scored = [(abs(seconds[id(o)] - when), urls[id(o)], i) for i, o in enumerate(nearby)]
@@ -86,8 +94,7 @@ def find_related(
 
 def _inputs(story) -> tuple:
     """What `find_related` reads of a story but its URL: its tags, category and time."""
-    return (tuple(sorted(str(t) for t in getattr(story, "tags", []) or [])), str(getattr(story, "category", "")),
-            story.date.timestamp())
+    return tuple(sorted(_tag_names(story))), _category(story), story.date.timestamp()
 
 
 def _affected(changed: set[str], before: dict[str, tuple], now: dict[str, tuple], reach: int) -> set[str]:
@@ -95,7 +102,7 @@ def _affected(changed: set[str], before: dict[str, tuple], now: dict[str, tuple]
     added, removed or had other inputs: those within `reach` places of one of them in a list
     (a tag's or a category's, newest first) it was in before or is in now. A story further away
     sees the same window of candidates, as the lists differ only at the changed stories' places."""
-    affected = set(changed) & now.keys()
+    affected = changed & now.keys()
     for inputs in (before, now):
         keys = {("tag", tag) for url in changed if url in inputs for tag in inputs[url][0]}
         keys |= {("category", inputs[url][1]) for url in changed if url in inputs}
@@ -108,7 +115,7 @@ def _affected(changed: set[str], before: dict[str, tuple], now: dict[str, tuple]
             members.sort(key=lambda url: (inputs[url][2], url), reverse=True)  # as `_by_date` orders them
             for place, url in enumerate(members):
                 if url in changed:
-                    affected.update(url for url in members[max(0, place - reach) : place + reach + 1] if url in now)
+                    affected.update(near for near in members[max(0, place - reach) : place + reach + 1] if near in now)
     return affected
 
 

@@ -36,10 +36,9 @@ LAST_REPORT = BuildReport()
 def settle_stories(generator) -> None:
     """Before tags and categories are counted: one page per text, a URL of its own for each, and
     one order for every listing (newest first; stories of the same time by file name)."""
-    paths = {id(a): a.relative_source_path for a in generator.articles}  # Pelican works it out on each read
-    _drop_repeated_texts(generator, paths)
+    _drop_repeated_texts(generator)
     dedupe_slugs(generator)
-    generator.articles.sort(key=lambda a: (a.date, paths[id(a)]), reverse=True)
+    generator.articles.sort(key=lambda a: (a.date, a.relative_source_path), reverse=True)
     _link_neighbours(generator.articles)
 
 
@@ -77,14 +76,13 @@ def _link_neighbours(articles) -> None:
         article.prev_article = articles[index + 1] if index + 1 < len(articles) else None
 
 
-def _drop_repeated_texts(generator, paths: dict[int, str]) -> None:
-    """The same story added twice (same title and text) is published once, from the first file
-    (`paths`: each story's path relative to the content folder, by id)."""
+def _drop_repeated_texts(generator) -> None:
+    """The same story added twice (same title and text) is published once, from the first file."""
     LAST_REPORT.skipped.clear()
     seen: dict[str, str] = {}
     kept = []
-    for article in sorted(generator.articles, key=lambda a: paths[id(a)]):
-        path = paths[id(article)]
+    for article in sorted(generator.articles, key=lambda a: a.relative_source_path):
+        path = article.relative_source_path
         # the text as read (`content` would rewrite its links first, on every read)
         key = hashlib.sha256(f"{article.title}\n{article._content}".encode()).hexdigest()
         if key in seen:
