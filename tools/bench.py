@@ -14,7 +14,6 @@ one story added, one edited), and reports the median of each and the mean ratio 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import statistics
@@ -108,6 +107,10 @@ def timed(name: str, command: list[str], cwd: Path) -> Run:
     return Run(name, seconds, int(peak_kib) / 1024, float(cpu))
 
 
+#: What "edit one" adds to a story.
+_EDIT = "\nOne more paragraph, added by an edit.\n"
+
+
 def _build_command(tree: Path, site: Path) -> list[str]:
     """Broadsheet's build of `site/content` into `site/output` with the checkout at `tree`, its parse
     cache on in `site/cache`, as `invoke build` has it (cold: an empty folder)."""
@@ -123,7 +126,7 @@ def _broadsheet(work: Path, stories: int) -> list[Run]:
     generate("txt", content, 1, start=stories)
     runs.append(timed("Broadsheet add one", build, ROOT))
     edited = sorted(content.glob("*.txt"))[stories // 2]
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph, added by an edit.\n", encoding="utf-8")
+    edited.write_text(edited.read_text(encoding="utf-8") + _EDIT, encoding="utf-8")
     runs.append(timed("Broadsheet edit one", build, ROOT))
     check_pages("Broadsheet", output, "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.html", stories + 1)
     return runs
@@ -183,7 +186,7 @@ def _rebuilds(tree: Path, site: Path, extra: Path, edited: Path) -> dict[str, fl
     timed("undo", build, tree)
     story = site / "content" / edited.name
     text = story.read_text(encoding="utf-8")
-    story.write_text(text + "\nOne more paragraph, added by an edit.\n", encoding="utf-8")
+    story.write_text(text + _EDIT, encoding="utf-8")
     seconds["edit one"] = timed("edit one", build, tree).seconds
     story.write_text(text, encoding="utf-8")
     timed("undo", build, tree)
@@ -229,7 +232,7 @@ def paired_report(before: list[dict[str, float]], after: list[dict[str, float]],
     ]
     for rebuild in REBUILDS:
         old, new = [r[rebuild] for r in before], [r[rebuild] for r in after]
-        ratio = math.exp(statistics.fmean(math.log(b / a) for a, b in zip(old, new)))
+        ratio = statistics.geometric_mean(b / a for a, b in zip(old, new))
         lines.append(f"| {rebuild} | {statistics.median(old):.2f} ({min(old):.2f}) | "
                      f"{statistics.median(new):.2f} ({min(new):.2f}) | {ratio:.2f} |")
     return "\n".join(lines)
