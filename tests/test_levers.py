@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -349,6 +350,62 @@ def test_a_page_that_fails_to_render_fails_the_build_naming_it(tmp_path):
                        encoding="utf-8")
     with pytest.raises(RuntimeError, match=r"could not render \S*ferry-service-resumes.html: UndefinedError"):
         _build(content, tmp_path / "out", THEME=str(theme))
+
+
+def test_pages_rendered_while_the_build_goes_on_are_those_rendered_at_its_end(tmp_path, monkeypatch):
+    """Workers start on the pages noted so far while Pelican asks for more (rendering.py): the site
+    is the one Pelican's writer renders page by page. A page saved over one a worker already has
+    (a template page over a story's page, `override_output`) stands: in a cold build, and in a
+    rebuild that renders the story's page again while the template page's own call is unchanged."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import rendering
+
+    content = _fixture_content(tmp_path / "content")
+    _synthetic(content, 30)
+    ferry = content / "ferry.txt"
+    ferry.write_text("Date: 2024-05-01 09:00\nCategory: Harbour\nSlug: harbour-ferry\n\nFerry returns to the harbour\n\n"
+                     "  • The ferry is back\n\nThe ferry came back at dawn.\n", encoding="utf-8")
+    (content / "over.tmpl").write_text("<p>A page of its own, saved over the story's page</p>\n", encoding="utf-8")
+    settings = {"TEMPLATE_PAGES": {"over.tmpl": "2024/05/harbour-ferry.html"}}
+    handed: list[str] = []
+    real = rendering.start
+    monkeypatch.setattr(rendering, "start", lambda items, settle: handed.extend(f for f, _ in items) or real(items, settle))
+    monkeypatch.setattr(rendering, "PARALLEL_MIN_PAGES", 10**9)  # pages not handed early: rendered at the end, here
+    monkeypatch.setattr(rendering, "spare_cores", lambda: 10**6)  # never wait for a worker to be done
+    monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 20)
+    parent, real_render, real_run = os.getpid(), rendering.render, rendering.run
+    at_the_end = tmp_path / "at-the-end"  # made when the build renders the pages left at its end
+
+    def late_in_a_worker(job, context):
+        if os.getpid() != parent and context["output_file"] == "2024/05/harbour-ferry.html":
+            while not at_the_end.exists():  # the worker still has the story's page when the page saved over it comes
+                time.sleep(0.01)
+            time.sleep(0.3)  # and writes it after the build has rendered the pages left at the end
+        return real_render(job, context)
+
+    def at_end(jobs, settle):
+        at_the_end.touch()
+        return real_run(jobs, settle)
+
+    monkeypatch.setattr(rendering, "render", late_in_a_worker)
+    monkeypatch.setattr(rendering, "run", at_end)
+    output, cache = tmp_path / "out", {"BROADSHEET_CACHE_PATH": str(tmp_path / "cache")}
+    _build(content, output, **settings, **cache)
+    story_page = output / "2024" / "05" / "harbour-ferry.html"
+    assert str(story_page) in handed and len(handed) > 100  # several workers, the story's page in one
+    _build(content, tmp_path / "pelican_writer", **settings, BROADSHEET_WRITE_UNCHANGED=True)
+    assert _same_tree(tmp_path / "pelican_writer", output) == []
+    assert "A page of its own" in story_page.read_text(encoding="utf-8")
+
+    handed.clear()
+    at_the_end.unlink()
+    monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 1)
+    ferry.write_text(ferry.read_text(encoding="utf-8") + "\nIt sailed again at noon.\n", encoding="utf-8")
+    _build(content, output, **settings, **cache)
+    assert str(story_page) in handed
+    _build(content, tmp_path / "cold", **settings)
+    assert _same_tree(tmp_path / "cold", output) == []
+    assert "A page of its own" in story_page.read_text(encoding="utf-8")
 
 
 def test_tags_found_with_the_parse_are_those_found_at_the_end(tmp_path, monkeypatch):

@@ -1,19 +1,24 @@
-"""Pages rendered at the end of the build, on all cores.
+"""Pages rendered on all cores: while the build goes on, and at its end.
 
 Pelican renders each page the moment a generator asks for it, in one process. Broadsheet's writer
-(writer.py) instead notes each page to render (a `Job`: its template, its context, its file) and
-renders them all once every generator is done: with many pages, in forked worker processes that
-each take every n-th page, the build's own process taking its share. A forked worker sees the
-site as it is at that moment, which is the site the pages were asked for with: Pelican changes
-nothing but `localsiteurl` in the shared context between pages, and each job sets it as Pelican
-would before rendering. Workers write the files (only those whose bytes changed) and send back
-what they wrote; an error in a worker fails the build with the page's name, as it would serially.
+(writer.py) instead notes each page to render (a `Job`: its template, its context, its file). Once
+`EARLY_MIN_PAGES` pages are noted and a core is spare, it hands them to a forked worker (`start`),
+which renders them while the build's own process goes on asking for pages (a cold build spends
+seconds there with one core idle); the pages left at the end are rendered then (`run`), by forked
+workers that each take every n-th page, the build's own process taking its share. A page can be
+rendered early because by the time generators ask for pages every generator's context is done: a
+forked worker sees the site as it is at that moment, which is the site the pages were asked for
+with (Pelican changes nothing but `localsiteurl` in the shared context between pages, and each job
+sets it as Pelican would before rendering). Workers write the files (only those whose bytes
+changed) and leave a list of what they wrote in a temporary file; an error in a worker fails the
+build with the page's name, as it would serially.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import tempfile
 import traceback
 from dataclasses import dataclass
 
@@ -21,6 +26,8 @@ from .pages import stamp
 
 #: Below this many pages to render, forking costs more than it saves.
 PARALLEL_MIN_PAGES = 40
+#: A worker starts on the pages noted so far once there are this many and a core is spare.
+EARLY_MIN_PAGES = 200
 
 
 @dataclass
@@ -56,34 +63,58 @@ def render(job: Job, context: dict) -> bytes:
     return job.template.render(context).encode("utf-8")
 
 
+def spare_cores() -> int:
+    """Cores beyond the build's own process, where workers can be forked."""
+    return (os.cpu_count() or 1) - 1 if hasattr(os, "fork") else 0
+
+
 def run(jobs: dict[str, Job], settle) -> list[Done]:
     """Render and settle (`settle(filename, data) -> written`) every job; in worker processes
     when there are many."""
     items = list(jobs.items())
-    workers = min(os.cpu_count() or 1, max(1, len(items) // (PARALLEL_MIN_PAGES // 2)))
-    if workers < 2 or not hasattr(os, "fork"):
+    workers = min(spare_cores() + 1, max(1, len(items) // (PARALLEL_MIN_PAGES // 2)))
+    if workers < 2:
         return _share(items, settle)
-    children = [_fork(items[index::workers], settle) for index in range(1, workers)]
+    children = [start(items[index::workers], settle) for index in range(1, workers)]
     try:
         done = _share(items[0::workers], settle)
     finally:
-        outcomes = [_collect(pid, reader) for pid, reader in children]  # never leave a worker behind
+        outcomes = [child.outcome() for child in children]  # never leave a worker behind
+    return done + pages_of(outcomes)
+
+
+def pages_of(outcomes) -> list[Done]:
+    """The pages of the workers' outcomes (`Worker.outcome`); the first error raised, naming its page."""
     for outcome in outcomes:
         if isinstance(outcome, str):
             raise RuntimeError(f"rendering pages in a worker process failed:\n{outcome}")
-        done += outcome
-    return done
+    return [page for outcome in outcomes for page in outcome]
 
 
-def _collect(pid: int, reader: int):
-    """What a worker sent: its pages, or the traceback of its error."""
-    with os.fdopen(reader, "rb") as stream:
-        try:
-            outcome = pickle.load(stream)
-        except EOFError:
-            outcome = "the worker ended without a word"
-    os.waitpid(pid, 0)
-    return outcome
+class Worker:
+    """A forked process rendering and settling its pages; what it did is read with `outcome`."""
+
+    def __init__(self, pid: int, report):
+        self.pid, self._report, self._status = pid, report, None
+
+    def finished(self) -> bool:
+        """Whether the worker is done (without waiting for it)."""
+        if self._status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self._status = status
+        return self._status is not None
+
+    def outcome(self) -> list[Done] | str:
+        """Once it is done: its pages, or the traceback of its error."""
+        if self._status is None:
+            self._status = os.waitpid(self.pid, 0)[1]
+        with self._report as report:
+            report.seek(0)
+            try:
+                return pickle.load(report)
+            except EOFError:
+                return "the worker ended without a word"
 
 
 def _share(items, settle) -> list[Done]:
@@ -98,20 +129,20 @@ def _share(items, settle) -> list[Done]:
     return done
 
 
-def _fork(items, settle) -> tuple[int, int]:
-    reader, writer = os.pipe()
+def start(items, settle) -> Worker:
+    """Fork a worker that renders and settles `items` ((filename, job) pairs). It reports to a
+    temporary file, not a pipe, so it never waits for the build to read what it did."""
+    report = tempfile.TemporaryFile()
     pid = os.fork()
     if pid:
-        os.close(writer)
-        return pid, reader
-    os.close(reader)
+        return Worker(pid, report)
     code = 0
     try:
         try:
             outcome = _share(items, settle)
         except BaseException:  # noqa: BLE001 - the parent reports it, naming the page
             outcome, code = traceback.format_exc(), 1
-        with os.fdopen(writer, "wb") as stream:
-            pickle.dump(outcome, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(outcome, report, protocol=pickle.HIGHEST_PROTOCOL)
+        report.flush()
     finally:
         os._exit(code)

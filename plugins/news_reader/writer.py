@@ -70,7 +70,8 @@ class _PageTemplate:
         placeholders = writer._placeholders
         placeholder = f"\0broadsheet page {len(placeholders)}\0"
         files = writer.pages.unchanged(page) if page else None
-        if files is not None and [path for path, _ in files] == [sanitised_join(writer.output_path, context["output_file"])]:
+        if files is not None and [path for path, _ in files] == [sanitised_join(writer.output_path, context["output_file"])] \
+                and not writer._started(files):
             placeholders[placeholder] = _Kept(self._call, page, files)
             return placeholder
         shared = self._shared
@@ -101,6 +102,9 @@ class SameBytesWriter(Writer):
         self._placeholders: dict[str, rendering.Job | _Kept] = {}
         self._jobs: dict[str, rendering.Job] = {}
         self._kept_pages: dict[str, _Kept] = {}  # pages of paginated listings left as they were
+        self._early: list[rendering.Worker] = []  # workers rendering pages while the build goes on
+        self._handed: set[str] = set()  # the files of the pages handed to them
+        self._after: dict[str, rendering.Job] = {}  # pages written over a handed one: rendered after it
         _WRITERS[:] = [self]
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
@@ -132,7 +136,7 @@ class SameBytesWriter(Writer):
         (pages, or a feed) stay as they are, claimed as Pelican claims a file it writes (a later
         page may not write over them, unless it overrides)."""
         files = self.pages.unchanged(call) if call else None
-        if files is None:
+        if files is None or self._started(files):
             return False
         for path, _ in files:
             if self._claim(path, override):
@@ -153,8 +157,25 @@ class SameBytesWriter(Writer):
         job = self._placeholders.pop(text)
         if isinstance(job, _Kept):
             self._kept_pages[filename] = job
+        elif filename in self._handed:
+            self._after[filename] = job  # over a page a worker has: rendered once the worker is done
         else:
             self._jobs[filename] = job
+            self._start_early()
+
+    def _started(self, files) -> bool:
+        """Whether a worker has one of these files (a page to write over it cannot keep the file)."""
+        return any(path in self._handed for path, _ in files)
+
+    def _start_early(self) -> None:
+        """Hand the pages noted so far to a worker, when there are enough and a core is spare."""
+        if len(self._jobs) < rendering.EARLY_MIN_PAGES:
+            return
+        if sum(not worker.finished() for worker in self._early) >= rendering.spare_cores():
+            return
+        jobs, self._jobs = self._jobs, {}
+        self._handed.update(jobs)
+        self._early.append(rendering.start(list(jobs.items()), write_changed))
 
     def render_pages(self) -> None:
         """Render every page noted in this build, and remember the files of each call and of each
@@ -170,7 +191,15 @@ class SameBytesWriter(Writer):
             files, keys = calls.setdefault(left.call, ([], []))
             files += left.files
             keys.append(left.page)
-        for done in rendering.run(jobs, write_changed):
+        early, after = self._early, self._after
+        self._early, self._after, self._handed = [], {}, set()
+        try:
+            finished = rendering.run(jobs, write_changed)
+        finally:
+            outcomes = [worker.outcome() for worker in early]  # never leave a worker behind
+        finished += [done for done in rendering.pages_of(outcomes) if done.filename not in after]
+        finished += rendering.run(after, write_changed)  # pages written over ones the workers had
+        for done in finished:
             self.written += done.written
             self.unchanged += not done.written
             self.rendered += 1
