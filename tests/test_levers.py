@@ -373,22 +373,14 @@ def test_pages_rendered_while_the_build_goes_on_are_those_rendered_at_its_end(tm
     monkeypatch.setattr(rendering, "PARALLEL_MIN_PAGES", 10**9)  # pages not handed early: rendered at the end, here
     monkeypatch.setattr(rendering, "spare_cores", lambda: 10**6)  # never wait for a worker to be done
     monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 20)
-    parent, real_render, real_run = os.getpid(), rendering.render, rendering.run
-    at_the_end = tmp_path / "at-the-end"  # made when the build renders the pages left at its end
+    parent, real_render = os.getpid(), rendering.render
 
     def late_in_a_worker(job, context):
-        if os.getpid() != parent and context["output_file"] == "2024/05/harbour-ferry.html":
-            while not at_the_end.exists():  # the worker still has the story's page when the page saved over it comes
-                time.sleep(0.01)
-            time.sleep(0.3)  # and writes it after the build has rendered the pages left at the end
+        if os.getpid() != parent and context.get("article") is not None and context["article"].slug == "harbour-ferry":
+            time.sleep(1)  # the worker still has the story's page when the page saved over it comes
         return real_render(job, context)
 
-    def at_end(jobs, settle):
-        at_the_end.touch()
-        return real_run(jobs, settle)
-
     monkeypatch.setattr(rendering, "render", late_in_a_worker)
-    monkeypatch.setattr(rendering, "run", at_end)
     output, cache = tmp_path / "out", {"BROADSHEET_CACHE_PATH": str(tmp_path / "cache")}
     _build(content, output, **settings, **cache)
     story_page = output / "2024" / "05" / "harbour-ferry.html"
@@ -398,7 +390,6 @@ def test_pages_rendered_while_the_build_goes_on_are_those_rendered_at_its_end(tm
     assert "A page of its own" in story_page.read_text(encoding="utf-8")
 
     handed.clear()
-    at_the_end.unlink()
     monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 1)
     ferry.write_text(ferry.read_text(encoding="utf-8") + "\nIt sailed again at noon.\n", encoding="utf-8")
     _build(content, output, **settings, **cache)
@@ -406,6 +397,35 @@ def test_pages_rendered_while_the_build_goes_on_are_those_rendered_at_its_end(tm
     _build(content, tmp_path / "cold", **settings)
     assert _same_tree(tmp_path / "cold", output) == []
     assert "A page of its own" in story_page.read_text(encoding="utf-8")
+
+
+def test_pages_a_worker_had_not_begun_when_the_build_ended_are_rendered_with_those_left(tmp_path, monkeypatch):
+    """At the end of the build a worker still busy stops after the page in hand: the pages it had
+    not begun are rendered with the pages left, so no core waits on a long last batch."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import rendering
+
+    content = _fixture_content(tmp_path / "content")
+    _synthetic(content, 30)
+    handed: list[str] = []
+    at_the_end: list[str] = []
+    parent, real_start, real_run, real_render = os.getpid(), rendering.start, rendering.run, rendering.render
+
+    def slow_in_a_worker(job, context):
+        if os.getpid() != parent:
+            time.sleep(0.05)
+        return real_render(job, context)
+
+    monkeypatch.setattr(rendering, "start", lambda items, settle: handed.extend(f for f, _ in items) or real_start(items, settle))
+    monkeypatch.setattr(rendering, "run", lambda jobs, settle: at_the_end.extend(jobs) or real_run(jobs, settle))
+    monkeypatch.setattr(rendering, "render", slow_in_a_worker)
+    monkeypatch.setattr(rendering, "spare_cores", lambda: 1)
+    monkeypatch.setattr(rendering, "PARALLEL_MIN_PAGES", 10**9)  # the pages left: rendered here
+    monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 20)
+    _build(content, tmp_path / "out")
+    assert set(handed) & set(at_the_end)  # handed to a worker, rendered at the end
+    _build(content, tmp_path / "pelican_writer", BROADSHEET_WRITE_UNCHANGED=True)
+    assert _same_tree(tmp_path / "pelican_writer", tmp_path / "out") == []
 
 
 def test_tags_found_with_the_parse_are_those_found_at_the_end(tmp_path, monkeypatch):

@@ -4,8 +4,9 @@ Pelican renders each page the moment a generator asks for it, in one process. Br
 (writer.py) instead notes each page to render (a `Job`: its template, its context, its file). Once
 `EARLY_MIN_PAGES` pages are noted and a core is spare, it hands them to a forked worker (`start`),
 which renders them while the build's own process goes on asking for pages (a cold build spends
-seconds there with one core idle); the pages left at the end are rendered then (`run`), by forked
-workers that each take every n-th page, the build's own process taking its share. A page can be
+seconds there with one core idle). At the end such a worker is told to stop after the page in
+hand, and the pages it has not begun join those left (`run`): forked workers each take every
+n-th page, the build's own process taking its share. A page can be
 rendered early because by the time generators ask for pages every generator's context is done: a
 forked worker sees the site as it is at that moment, which is the site the pages were asked for
 with (Pelican changes nothing but `localsiteurl` in the shared context between pages, and each job
@@ -16,6 +17,7 @@ build with the page's name, as it would serially.
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import tempfile
@@ -92,10 +94,14 @@ def pages_of(outcomes) -> list[Done]:
 
 
 class Worker:
-    """A forked process rendering and settling its pages; what it did is read with `outcome`."""
+    """A forked process rendering and settling its pages (`jobs`); what it did is read with
+    `outcome`. Told to `stop`, it ends after the page in hand."""
 
-    def __init__(self, pid: int, report):
-        self.pid, self._report, self._status = pid, report, None
+    def __init__(self, pid: int, report, jobs: dict[str, Job], stop: mmap.mmap):
+        self.pid, self.jobs, self._report, self._stop, self._status = pid, jobs, report, stop, None
+
+    def stop(self) -> None:
+        self._stop[0] = 1
 
     def finished(self) -> bool:
         """Whether the worker is done (without waiting for it)."""
@@ -109,6 +115,7 @@ class Worker:
         """Once it is done: its pages, or the traceback of its error."""
         if self._status is None:
             self._status = os.waitpid(self.pid, 0)[1]
+        self._stop.close()
         with self._report as report:
             report.seek(0)
             try:
@@ -117,9 +124,11 @@ class Worker:
                 return "the worker ended without a word"
 
 
-def _share(items, settle) -> list[Done]:
+def _share(items, settle, stop: mmap.mmap | None = None) -> list[Done]:
     done = []
     for filename, job in items:
+        if stop is not None and stop[0]:
+            break
         try:
             data = render(job, job.context())
         except Exception as error:
@@ -131,15 +140,16 @@ def _share(items, settle) -> list[Done]:
 
 def start(items, settle) -> Worker:
     """Fork a worker that renders and settles `items` ((filename, job) pairs). It reports to a
-    temporary file, not a pipe, so it never waits for the build to read what it did."""
-    report = tempfile.TemporaryFile()
+    temporary file, not a pipe, so it never waits for the build to read what it did; it reads
+    whether to stop from a byte of memory it shares with the build."""
+    report, stop = tempfile.TemporaryFile(), mmap.mmap(-1, 1)
     pid = os.fork()
     if pid:
-        return Worker(pid, report)
+        return Worker(pid, report, dict(items), stop)
     code = 0
     try:
         try:
-            outcome = _share(items, settle)
+            outcome = _share(items, settle, stop)
         except BaseException:  # noqa: BLE001 - the parent reports it, naming the page
             outcome, code = traceback.format_exc(), 1
         pickle.dump(outcome, report, protocol=pickle.HIGHEST_PROTOCOL)

@@ -193,12 +193,14 @@ class SameBytesWriter(Writer):
             keys.append(left.page)
         early, after = self._early, self._after
         self._early, self._after, self._handed = [], {}, set()
-        try:
-            finished = rendering.run(jobs, write_changed)
-        finally:
-            outcomes = [worker.outcome() for worker in early]  # never leave a worker behind
-        finished += [done for done in rendering.pages_of(outcomes) if done.filename not in after]
-        finished += rendering.run(after, write_changed)  # pages written over ones the workers had
+        for worker in early:
+            worker.stop()  # the pages it has not begun are shared out below
+        finished = rendering.pages_of([worker.outcome() for worker in early])
+        begun = {done.filename for done in finished}
+        left = {name: job for worker in early for name, job in worker.jobs.items() if name not in begun}
+        finished = [done for done in finished if done.filename not in after]
+        # the workers are done: pages written over theirs (`after`) come last, and stand
+        finished += rendering.run({**left, **jobs, **after}, write_changed)
         for done in finished:
             self.written += done.written
             self.unchanged += not done.written
