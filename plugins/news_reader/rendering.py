@@ -17,6 +17,7 @@ build with the page's name, as it would serially.
 
 from __future__ import annotations
 
+import gc
 import mmap
 import os
 import pickle
@@ -85,6 +86,11 @@ def run(jobs: dict[str, Job], settle) -> list[Done]:
     return done + pages_of(outcomes)
 
 
+def thaw() -> None:
+    """Once every worker is done: the objects frozen at a fork (`start`) are collected again."""
+    gc.unfreeze()
+
+
 def pages_of(outcomes) -> list[Done]:
     """The pages of the workers' outcomes (`Worker.outcome`); the first error raised, naming its page."""
     for outcome in outcomes:
@@ -143,6 +149,7 @@ def start(items, settle) -> Worker:
     temporary file, not a pipe, so it never waits for the build to read what it did; it reads
     whether to stop from a byte of memory it shares with the build."""
     report, stop = tempfile.TemporaryFile(), mmap.mmap(-1, 1)
+    gc.freeze()  # neither process's garbage collection walks (and so copies) the memory they share
     pid = os.fork()
     if pid:
         return Worker(pid, report, dict(items), stop)

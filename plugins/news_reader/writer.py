@@ -195,12 +195,15 @@ class SameBytesWriter(Writer):
         self._early, self._after, self._handed = [], {}, set()
         for worker in early:
             worker.stop()  # the pages it has not begun are shared out below
-        finished = rendering.pages_of([worker.outcome() for worker in early])
-        begun = {done.filename for done in finished}
-        left = {name: job for worker in early for name, job in worker.jobs.items() if name not in begun}
-        finished = [done for done in finished if done.filename not in after]
-        # the workers are done: pages written over theirs (`after`) come last, and stand
-        finished += rendering.run({**left, **jobs, **after}, write_changed)
+        try:
+            finished = rendering.pages_of([worker.outcome() for worker in early])
+            begun = {done.filename for done in finished}
+            left = {name: job for worker in early for name, job in worker.jobs.items() if name not in begun}
+            finished = [done for done in finished if done.filename not in after]
+            # the workers are done: pages written over theirs (`after`) come last, and stand
+            finished += rendering.run({**left, **jobs, **after}, write_changed)
+        finally:
+            rendering.thaw()
         for done in finished:
             self.written += done.written
             self.unchanged += not done.written
