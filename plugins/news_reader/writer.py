@@ -1,9 +1,9 @@
-"""Pelican's writer, but pages are rendered at the end on all cores, only when what they show
-changed, and a page or feed whose bytes are already on disk is not written again.
+"""Pelican's writer, but pages are rendered on all cores, only when what they show changed, and
+a page or feed whose bytes are already on disk is not written again.
 
-- Pages: each page the generators ask for becomes a job, rendered once they are all done
-  (rendering.py); with the parse cache on, a page whose inputs are those of the last build is
-  not even set up by Pelican (pages.py).
+- Pages: each page the generators ask for becomes a job, rendered by a worker on a spare core
+  while they go on asking, or once they are all done (rendering.py); with the parse cache on, a
+  page whose inputs are those of the last build is not even set up by Pelican (pages.py).
 - Files: leaving a file with the same bytes alone saves the write and keeps its modification
   time, so `rsync` and browsers see only real changes. The bytes are compared in full (size
   first), so the output is the same as Pelican's own writer's (`BROADSHEET_WRITE_UNCHANGED = True`
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 class _Pending(io.StringIO):
-    """Text collected in memory. On close: a page is noted as a job to render at the end; anything
+    """Text collected in memory. On close: a page is noted as a job to render (rendering.py); anything
     else (feeds) is written now when the file on disk differs."""
 
     def __init__(self, filename: str, encoding: str, writer: "SameBytesWriter"):
@@ -87,9 +87,9 @@ class _PageTemplate:
 
 class SameBytesWriter(Writer):
     """Writes only files whose bytes changed and counts both kinds (`written`, `unchanged`).
-    Pages are rendered at the end of the build, on all cores (rendering.py); with the parse cache
-    on, a `write_file` or `write_feed` call whose inputs are those of the last build is skipped
-    (pages.py). A skipped call sends none of Pelican's `content_written`, `feed_generated` and
+    Pages are rendered on all cores, while the build goes on and at its end (rendering.py); with the
+    parse cache on, a `write_file` or `write_feed` call whose inputs are those of the last build is
+    skipped (pages.py). A skipped call sends none of Pelican's `content_written`, `feed_generated` and
     `feed_written` signals: nothing was written (a plugin that needs them for every file would
     need the cache off)."""
 
