@@ -6,13 +6,14 @@ Pelican renders each page the moment a generator asks for it, in one process. Br
 which renders them while the build's own process goes on asking for pages (a cold build spends
 seconds there with one core idle). At the end such a worker is told to stop after the page in
 hand, and the pages it has not begun join those left (`run`): forked workers each take every
-n-th page, the build's own process taking its share. A page can be
-rendered early because by the time generators ask for pages every generator's context is done: a
-forked worker sees the site as it is at that moment, which is the site the pages were asked for
-with (Pelican changes nothing but `localsiteurl` in the shared context between pages, and each job
-sets it as Pelican would before rendering). Workers write the files (only those whose bytes
-changed) and leave a list of what they wrote in a temporary file; an error in a worker fails the
-build with the page's name, as it would serially.
+n-th page, the build's own process taking its share.
+
+A page can be rendered early because generators ask for pages only once every generator's
+context is done: a forked worker sees the site as it is at that moment, which is the site the
+pages were asked for with (Pelican changes nothing but `localsiteurl` in the shared context
+between pages, and each job sets it as Pelican would before rendering). Workers write the files
+(only those whose bytes changed) and leave a list of what they wrote in a temporary file; an
+error in a worker fails the build with the page's name, as it would serially.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ class SameBytesWriter(Writer):
         self._kept_pages: dict[str, _Kept] = {}  # pages of paginated listings left as they were
         self._early: list[rendering.Worker] = []  # workers rendering pages while the build goes on
         self._handed: set[str] = set()  # the files of the pages handed to them
-        self._after: dict[str, rendering.Job] = {}  # pages written over a handed one: rendered after it
+        self._after: dict[str, rendering.Job] = {}  # pages written over a handed one: rendered last
         _WRITERS[:] = [self]
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
