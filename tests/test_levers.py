@@ -425,7 +425,7 @@ def test_pages_a_worker_had_not_begun_when_the_build_ended_are_rendered_with_tho
     monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 20)
     _build(content, tmp_path / "out")
     assert set(handed) & set(at_the_end)  # handed to a worker, rendered at the end
-    assert gc.get_freeze_count() == 0  # what was frozen for the forks is collected again (livereload builds on)
+    assert gc.get_freeze_count() == 0  # what was frozen for the forks is collected again (`pelican --autoreload` builds on in one process)
     _build(content, tmp_path / "pelican_writer", BROADSHEET_WRITE_UNCHANGED=True)
     assert _same_tree(tmp_path / "pelican_writer", tmp_path / "out") == []
 

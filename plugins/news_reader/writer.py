@@ -54,7 +54,7 @@ class _Kept:
 
 class _PageTemplate:
     """What Pelican's writer renders a page with: `render` returns a placeholder that stands for
-    the page until the end of the build (rendering.py), or for a page of a paginated listing whose
+    the page until it is rendered (rendering.py), or for a page of a paginated listing whose
     own key (pages.PageMemo.page_key) and file are those of the last build, for the file as it is.
     The job keeps the page's own entries, not a copy of the whole context (at 10,000 stories,
     50,000 copies of 250 entries)."""
@@ -69,9 +69,8 @@ class _PageTemplate:
         page = writer.pages.page_key(self._base, self._template, context) if self._base else None
         placeholders = writer._placeholders
         placeholder = f"\0broadsheet page {len(placeholders)}\0"
-        files = writer.pages.unchanged(page) if page else None
-        if files is not None and [path for path, _ in files] == [sanitised_join(writer.output_path, context["output_file"])] \
-                and not writer._started(files):
+        files = writer._unchanged(page)
+        if files is not None and [path for path, _ in files] == [sanitised_join(writer.output_path, context["output_file"])]:
             placeholders[placeholder] = _Kept(self._call, page, files)
             return placeholder
         shared = self._shared
@@ -135,8 +134,8 @@ class SameBytesWriter(Writer):
         """Whether the call with this key is unchanged since the last build. If so its files
         (pages, or a feed) stay as they are, claimed as Pelican claims a file it writes (a later
         page may not write over them, unless it overrides)."""
-        files = self.pages.unchanged(call) if call else None
-        if files is None or self._started(files):
+        files = self._unchanged(call)
+        if files is None:
             return False
         for path, _ in files:
             if self._claim(path, override):
@@ -163,9 +162,14 @@ class SameBytesWriter(Writer):
             self._jobs[filename] = job
             self._start_early()
 
-    def _started(self, files) -> bool:
-        """Whether a worker has one of these files (a page to write over it cannot keep the file)."""
-        return any(path in self._handed for path, _ in files)
+    def _unchanged(self, key: str | None) -> tuple | None:
+        """The files of the call or page with this key when they are as the last build left them
+        (pages.PageMemo.unchanged) and no worker has one of them: a page to be saved over a file a
+        worker is writing cannot keep that file."""
+        files = self.pages.unchanged(key) if key else None
+        if files is None or any(path in self._handed for path, _ in files):
+            return None
+        return files
 
     def _start_early(self) -> None:
         """Hand the pages noted so far to a worker, when there are enough and a core is spare."""
@@ -184,13 +188,13 @@ class SameBytesWriter(Writer):
         kept, self._kept_pages = self._kept_pages, {}
         calls: dict[str, tuple[list, list]] = {}  # call → its files, the keys of its pages
         pages: dict[str, tuple] = {}
-        for left in kept.values():
+        for kept_page in kept.values():
             self.kept += 1
             self.unchanged += 1
-            pages[left.page] = left.files
-            files, keys = calls.setdefault(left.call, ([], []))
-            files += left.files
-            keys.append(left.page)
+            pages[kept_page.page] = kept_page.files
+            files, keys = calls.setdefault(kept_page.call, ([], []))
+            files += kept_page.files
+            keys.append(kept_page.page)
         early, after = self._early, self._after
         self._early, self._after, self._handed = [], {}, set()
         for worker in early:
