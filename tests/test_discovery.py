@@ -2,7 +2,7 @@
 NewsArticle JSON-LD; sitemap.xml, the Google News sitemap, robots.txt and the favicon; related
 stories; tags found in the text.
 
-Real builds: the seed story and four small stories, once with pelicanconf.py (a local build,
+Real builds: the seed story and five small stories, once with pelicanconf.py (a local build,
 relative links) and once with publishconf.py under a sub-path SITEURL (absolute links). Feeds
 are read with feedparser (Atom, RSS) and json (JSON Feed 1.1's required fields), pages with
 BeautifulSoup. The pure parts (entities, related, news sitemap window) are tested directly.
@@ -94,6 +94,20 @@ Markets rally as interest rates hold
 Shares rose in early trading after the Bank of England held rates.
 
 Banks led the gains, and the Bank of England said it would wait.
+""",
+    "interfaith.txt": """\
+Date: 2019-03-12 19:00
+Category: World
+Tags: Faith
+
+Mayor opens interfaith week at the East London Mosque
+
+  • Sadiq Khan opens the week with leaders of every faith in the city
+  • The Bank of England hosts a charity dinner on Friday
+
+Leaders of many faiths met at the East London Mosque on Tuesday to open the week.
+
+Sadiq Khan, the Mayor of London, said the city was stronger for its many faiths.
 """,
     "hostile.txt": f"""\
 Date: 2019-03-15 18:00
@@ -481,7 +495,10 @@ def test_story_page_lists_related_stories(local):
     pages = story_pages(local)
     page = soup(pages[SEED_TITLE])
     links = page.select("section.related li a")
-    assert [text(a) for a in links] == ["Harbour ferry returns after winter repairs"]  # shares the Police tag
+    assert [text(a) for a in links] == [
+        "Mayor opens interfaith week at the East London Mosque",  # shares two found tags: Sadiq Khan, East London Mosque
+        "Harbour ferry returns after winter repairs",  # shares the Police tag
+    ]
     library = soup(pages["Town library opens late on weekdays"])
     assert [text(a) for a in library.select("section.related li a")] == ["Harbour ferry returns after winter repairs"]
     for a in links:
@@ -577,7 +594,44 @@ def test_built_story_shows_found_tags_apart_and_tag_pages_connect_stories(local)
     markets = soup(pages["Markets rally as interest rates hold"])
     assert "Bank of England" in [text(a) for a in markets.select(".topics a")]
     tag_page = soup(local / "tag" / "sadiq-khan.html")
-    assert SEED_TITLE in [text(h) for h in tag_page.select(".story-title")]
+    assert [text(h) for h in tag_page.select(".story-title")] == [SEED_TITLE, "Mayor opens interfaith week at the East London Mosque"]
+
+
+def test_a_name_found_in_one_story_alone_is_no_tag(local, tmp_path):
+    """"Tom Fisher" is found in the harbour story only: a tag page of his would list that story
+    alone. With BROADSHEET_AUTO_TAG_MIN_STORIES = 1 every found name is a tag."""
+    harbour = soup(story_pages(local)["Harbour ferry returns after winter repairs"])
+    assert harbour.select(".topics") == []
+    assert not (local / "tag" / "tom-fisher.html").exists()
+    assert "Tom Fisher" not in text(soup(local / "tags.html").select_one("main"))
+    every = build(tmp_path, "pelicanconf.py", BROADSHEET_AUTO_TAG_MIN_STORIES=1)
+    harbour = soup(story_pages(every)["Harbour ferry returns after winter repairs"])
+    assert "Tom Fisher" in [text(a) for a in harbour.select(".topics a")]
+    assert [text(h) for h in soup(every / "tag" / "tom-fisher.html").select(".story-title")] == [
+        "Harbour ferry returns after winter repairs"
+    ]
+
+
+def test_a_story_that_names_what_another_names_makes_a_tag_of_it_in_a_rebuild(tmp_path):
+    """With the parse cache and page memo on: the seed alone finds "Sadiq Khan" but makes no tag of
+    it; once a second story names him too, the rebuild tags both, as a build from scratch does."""
+    content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
+    content.mkdir()
+    (content / SEED.name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def build_here(folder: Path, **overrides) -> dict[str, Path]:
+        settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content), "OUTPUT_PATH": str(folder), **overrides})
+        Pelican(settings=settings).run()
+        return story_pages(folder)
+
+    seed = build_here(output, BROADSHEET_CACHE_PATH=str(cache))[SEED_TITLE]
+    assert soup(seed).select(".topics") == [] and not (output / "tag" / "sadiq-khan.html").exists()
+    (content / "interfaith.txt").write_text(STORIES["interfaith.txt"], encoding="utf-8")
+    pages = build_here(output, BROADSHEET_CACHE_PATH=str(cache))
+    assert "Sadiq Khan" in [text(a) for a in soup(pages[SEED_TITLE]).select(".topics a")]
+    fresh = build_here(tmp_path / "fresh")
+    for page in [*pages.values(), output / "tag" / "sadiq-khan.html", output / "tags.html"]:
+        assert page.read_bytes() == (tmp_path / "fresh" / page.relative_to(output)).read_bytes(), page
 
 
 def test_tag_index_is_sorted_by_use(local):
@@ -585,8 +639,9 @@ def test_tag_index_is_sorted_by_use(local):
     counts = [int(text(li.select_one(".count")).split()[0]) for li in rows]
     names = [text(li.a) for li in rows]
     assert counts == sorted(counts, reverse=True)
-    assert names[:2] == ["Police", "Transport"]  # two stories each, then by name
-    assert "Sadiq Khan" in names
+    # two stories each, then by name; the curator's own tags of one story after them
+    assert names[:5] == ["Bank of England", "East London Mosque", "Police", "Sadiq Khan", "Transport"]
+    assert set(names[5:]) == {"Escaping", "Faith", "Markets", "Mosques", "New Zealand"}
 
 
 def test_auto_tags_can_be_turned_off(tmp_path):

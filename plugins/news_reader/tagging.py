@@ -1,6 +1,9 @@
 """Automatic tags: the names a story is about (entities.py), found in the worker that parses it
 and kept with the parse, then added to the story's tags before Pelican counts them.
 
+A found name becomes a tag only when it connects stories: when at least two published stories
+have it (`BROADSHEET_AUTO_TAG_MIN_STORIES`), found in their text or given by the curator.
+
 A story's found names depend on its text and on what the build excludes: its own tags (by name
 and slug) and its category. The worker works those out as Pelican will (header tags, header
 category, else the folder or DEFAULT_CATEGORY); `tag_stories` uses the names only when the
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections import Counter
 from dataclasses import dataclass
 
 from pelican.readers import ensure_metadata_list
@@ -19,6 +23,9 @@ from pelican.urlwrappers import Tag
 from .entities import MAX_TAGS_DEFAULT, find_entities, html_to_text
 from .site import settle_slugs
 from .story import Story
+
+#: A found name becomes a tag when at least this many published stories have it (`tag_stories`).
+AUTO_TAG_MIN_STORIES_DEFAULT = 2
 
 
 @dataclass(frozen=True)
@@ -86,15 +93,22 @@ def _take_found(article) -> FoundTags | None:
 
 
 def tag_stories(generator) -> None:
-    """`article_generator_pretaxonomy`: add each story's found names to its tags (`article.auto_tags`)."""
+    """`article_generator_pretaxonomy`: add each story's found names to its tags (`article.auto_tags`),
+    those that connect stories: a found name becomes a tag when at least `BROADSHEET_AUTO_TAG_MIN_STORIES`
+    published stories have it, found or given by the curator. A name found in one story alone would
+    make a tag page that lists only that story: a link that leads nowhere new, and a thin page."""
     settings = generator.settings
     max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
+    min_stories = settings.get("BROADSHEET_AUTO_TAG_MIN_STORIES", AUTO_TAG_MIN_STORIES_DEFAULT)
     # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
     for article in [*generator.drafts, *generator.hidden_articles]:
         article.auto_tags = []
         _take_found(article)
     made: dict[str, Tag] = {}  # one tag object per name, as Pelican keys its tag lists by name
-    for article in [*generator.articles, *generator.translations]:
+    holders: Counter[str] = Counter()  # tag slug → published stories with that tag, given or found
+    candidates = []  # (story, its tags, the found tags it may get)
+    listed = len(generator.articles)  # the stories in tag lists; translations are not (Pelican lists one)
+    for index, article in enumerate([*generator.articles, *generator.translations]):
         article.auto_tags = []
         if not max_tags:
             continue
@@ -106,6 +120,7 @@ def tag_stories(generator) -> None:
         else:
             names = _names(article.title, getattr(article, "bullets", []) or [], article._content or "", max_tags, exclude)
         slugs = {t.slug for t in tags}
+        new = []
         for name in names:
             tag = made.get(name)
             if tag is None:
@@ -114,7 +129,11 @@ def tag_stories(generator) -> None:
             if not tag.slug or tag.slug in slugs:
                 continue
             slugs.add(tag.slug)
-            tags.append(tag)
-            article.auto_tags.append(tag)
+            new.append(tag)
+        if index < listed:
+            holders.update(slugs)
+        candidates.append((article, tags, new))
+    for article, tags, new in candidates:
+        article.auto_tags = [tag for tag in new if holders[tag.slug] >= min_stories]
         if article.auto_tags:
-            article.tags = tags
+            article.tags = tags + article.auto_tags
