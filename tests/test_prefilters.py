@@ -4,8 +4,12 @@
   ordinary text: sound when every way `ftfy.badness.BADNESS_RE` can match needs one of its characters.
 - `rules.CREDIT_SIGN` spares the photo-credit pattern (`rules.CAPTION_CREDIT`): sound when every
   credit holds one of `rules.CREDIT_SIGNS`.
+- `rules.EMBED_SIGN` spares the embedded-post pattern (`rules.EMBEDDED_POST`): sound when every
+  embedded post holds one of `rules.EMBED_SIGNS`.
 - `rules.PICTURE_WORDS` opens with a look at the next character: sound when that holds every first
   character of the alternatives.
+- `parse._caption_key` deletes all but letters and digits from ASCII text with `str.translate`:
+  the same as its pattern (`parse._NOT_ALNUM`) on every ASCII character.
 
 The tests read the patterns themselves (alternatives, character classes and literals, with
 Python's regex parser), so an ftfy upgrade, a new credit shape or a new picture word that the
@@ -113,6 +117,28 @@ def test_every_photo_credit_holds_a_credit_sign():
     assert _always_holds(sre_parse.parse(rules.CAPTION_CREDIT.pattern).data, rules.CREDIT_SIGNS)
     # the check itself can fail: a credit shape without a sign
     assert not _always_holds(sre_parse.parse(r"\s*(?P<credit>\[\w+\]|[A-Z]\w+ Press)\s*$").data, rules.CREDIT_SIGNS)
+
+
+def test_every_embedded_post_holds_an_embed_sign():
+    assert not rules.EMBEDDED_POST.flags & re.IGNORECASE
+    assert _always_holds(sre_parse.parse(rules.EMBEDDED_POST.pattern).data, rules.EMBED_SIGNS)
+    # the check itself can fail: an embed shape without a sign
+    assert not _always_holds(sre_parse.parse(r"(?:pic\.twitter\.com/\w+|^Threads: \w+)").data, rules.EMBED_SIGNS)
+
+
+def test_embedded_posts_are_still_found():
+    post = "Thank you all — Jane Doe (@janedoe) May 1, 2019"
+    text = f"Title of the story here\n\nThe first paragraph of the story, told in full.\n\n{post}\n\nThe last paragraph."
+    assert [b.text for b in parse_story(text).blocks if b.kind == "embed"] == [post]
+
+
+def test_ascii_keys_lose_what_the_pattern_takes_out():
+    from news_reader.parse import _ASCII_NOT_ALNUM, _NOT_ALNUM
+
+    every = "".join(map(chr, range(128)))
+    assert every.translate(_ASCII_NOT_ALNUM) == _NOT_ALNUM.sub("", every) == string.digits + string.ascii_uppercase + string.ascii_lowercase
+    for char in every:
+        assert char.translate(_ASCII_NOT_ALNUM) == _NOT_ALNUM.sub("", char), repr(char)
 
 
 def test_credits_are_still_found():

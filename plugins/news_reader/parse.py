@@ -42,6 +42,8 @@ _GONE = ("drop", "furniture")
 _WORD_CHAR = re.compile(r"\w")
 _NOT_LETTER = re.compile(r"[^A-Za-z]")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+#: `_NOT_ALNUM` for ASCII text, at C speed: every ASCII character but a letter or a digit deleted.
+_ASCII_NOT_ALNUM = str.maketrans("", "", "".join(c for c in map(chr, range(128)) if not c.isalnum()))
 
 
 @dataclass
@@ -373,6 +375,8 @@ def _caption_key(block: _Block) -> str:
     so copies that differ in spaces, quotes, apostrophes or punctuation are one caption."""
     text = _strip_credit(block.text)[0]
     folded = block.folded if text == block.text else _fold(text)
+    if folded.isascii():  # most keys
+        return folded.translate(_ASCII_NOT_ALNUM)
     return _NOT_ALNUM.sub("", folded.replace(" ", ""))  # spaces off first: fewer matches
 
 
@@ -395,15 +399,15 @@ def _mark_repeats(body: list[_Block], limits: rules.Thresholds) -> None:
         if block.kind or block.words < 6:
             continue
         low, high = max(0, index - limits.REPEAT_WINDOW), index + limits.REPEAT_WINDOW + 1
-        around = "\n".join(quotable[low:index] + quotable[index + 1 : high])  # folded text has no line break to match across
-        if folded[index] in around:
+        text = folded[index]
+        if any(text in other for other in quotable[low:index]) or any(text in other for other in quotable[index + 1 : high]):
             block.kind = "drop"  # a pull quote: its words are in the paragraph it quotes
 
 
 def _mark_embeds(body: list[_Block]) -> None:
     """Rule "embeds": posts embedded from social networks are quoted as such, not told as the story."""
     for block in body:
-        if not block.kind and rules.EMBEDDED_POST.search(block.text):
+        if not block.kind and rules.EMBED_SIGN.search(block.text) and rules.EMBEDDED_POST.search(block.text):
             block.kind = "embed"
 
 

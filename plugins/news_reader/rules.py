@@ -166,6 +166,10 @@ CONTRIBUTORS = re.compile(r"^\(?(additional reporting|reporting|writing|editing)
 EMBEDDED_POST = re.compile(
     r"(?:pic\.twitter\.com/\w+|—\s*[^—]{1,60}\(@\w{1,30}\)\s+[A-Z][a-z]+ \d{1,2}, \d{4}\s*$|^(?:Twitter|Instagram|Facebook): [^-]{2,40} - )"
 )
+#: What every embedded post holds (one of them is in every match of EMBEDDED_POST): a block without
+#: any is no embed, and the costly pattern is spared.
+EMBED_SIGNS = ("pic.twitter.com/", "(@", "Twitter", "Instagram", "Facebook")
+EMBED_SIGN = re.compile("|".join(map(re.escape, EMBED_SIGNS)))
 #: The shape of a link to another story: "Name missing: profile of ...", "... in pictures", a quoted tail.
 RELATED_LINK = re.compile(r"^[^:]{3,60}: [a-z]|(?i:\bin pictures|\b(?:video|live|gallery|watch))$|['‘][^'’]{3,60}['’]$")
 #: A caption label: "Beloved pet: ...", "Pictured: ...", a few words before a colon.
