@@ -72,8 +72,8 @@ FEED_MAX_ITEMS = 50
 
 # Discovery (plugins/news_reader/): tags found in the text per story (entities.py; 0 turns them
 # off) and how many published stories must have a found name for it to become a tag (tagging.py;
-# 1: every found name), related stories per story (related.py), the Google News sitemap's window counted back
-# from the newest story and its length (sitemap.py).
+# 1: every found name), related stories per story (related.py), the Google News sitemap's window
+# counted back from the newest story and its length (sitemap.py).
 BROADSHEET_AUTO_TAGS = 5
 BROADSHEET_AUTO_TAG_MIN_STORIES = 2
 BROADSHEET_RELATED = 3

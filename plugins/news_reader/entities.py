@@ -26,8 +26,9 @@ is a plain, tested heuristic over the story's own text, cheap enough to run on e
    as tags (or the category) are not repeated.
 
 `find_entities(title, key_points, body)` is pure (text in, names out); tagging.py runs it in the
-parsing workers and merges the names into `article.tags` (listed in `article.auto_tags`);
-`BROADSHEET_AUTO_TAGS` in the settings sets the maximum (0: off). `rank_tags` orders the tag index.
+parsing workers and merges into `article.tags` the names at least two stories share (listed in
+`article.auto_tags`; `BROADSHEET_AUTO_TAG_MIN_STORIES`); `BROADSHEET_AUTO_TAGS` in the settings
+sets the maximum (0: off). `rank_tags` orders the tag index.
 """
 
 from __future__ import annotations
