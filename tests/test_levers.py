@@ -206,6 +206,29 @@ def test_a_rebuild_with_nothing_changed_writes_no_file(tmp_path):
     assert [p.relative_to(output).as_posix() for p in made if p.stat().st_mtime_ns != 0] == []
 
 
+def test_json_feeds_are_made_again_only_when_their_stories_changed(tmp_path, monkeypatch):
+    """With the page memo, a JSON feed whose stories, title and settings are those of the last
+    build is not even made, as an Atom or RSS feed is not; a story edited makes the feeds that
+    hold it again, and the site is the one a build from scratch makes."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import jsonfeed
+
+    content, output, settings = _fixture_content(tmp_path / "content"), tmp_path / "out", {"BROADSHEET_CACHE_PATH": str(tmp_path / "cache")}
+    _build(content, output, **settings)
+    made: list[str] = []
+    document = jsonfeed.feed_document
+    monkeypatch.setattr(jsonfeed, "feed_document", lambda stories, settings, path, title=None: made.append(path)
+                        or document(stories, settings, path, title))
+    _build(content, output, **settings)
+    assert made == []
+    story = content / "metadata_header.txt"  # in the Local section
+    story.write_text(story.read_text(encoding="utf-8").replace("three new", "four new"), encoding="utf-8")
+    _build(content, output, **settings)
+    assert sorted(made) == ["feeds/all.json", "feeds/local.json"]
+    _build(content, tmp_path / "cold", BROADSHEET_WRITE_UNCHANGED=True)
+    assert _same_tree(tmp_path / "cold", output) == []
+
+
 def _pelican_listing_pages(generator, write, kind, pairs):
     from pelican.generators import ArticlesGenerator
 

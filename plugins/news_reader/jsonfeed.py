@@ -5,7 +5,9 @@ and `CATEGORY_FEED_JSON` (one per category, `{slug}` in the name) with `json.dum
 stories and order as the Atom feeds (newest first, at most FEED_MAX_ITEMS). An item carries
 the story as `content_html`, the key points as plain-text `summary`, RFC 3339 dates with
 their offset, `authors` when the story has a byline, and its tags. URLs and ids are absolute
-under FEED_DOMAIN or SITEURL (publishconf.py), relative in a local build.
+under FEED_DOMAIN or SITEURL (publishconf.py), relative in a local build. With the cache on, a
+feed is keyed as Pelican's feeds are (pages.PageMemo.feed_key) and not made again when its key
+and file are those of the last build.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 
 from .render import strip_typography
 from .sharing import author_name, key_points_text, plain_text
+from .pages import stamp
 from .writer import write_changed
 
 logger = logging.getLogger(__name__)
@@ -57,14 +60,17 @@ def feed_item(article, settings) -> dict:
     return item
 
 
-def feed_document(articles, settings, path: str, title: str | None = None) -> dict:
-    """A whole JSON Feed: the newest FEED_MAX_ITEMS of `articles`."""
-    base = _base(settings)
-    site = settings.get("SITENAME", "")
+def newest(articles, settings) -> list:
+    """The stories a feed holds: the newest FEED_MAX_ITEMS, as the Atom feeds order them."""
     ordered = sorted(articles, key=lambda a: (a.date, a.url), reverse=True)
     limit = settings.get("FEED_MAX_ITEMS")
-    if limit:
-        ordered = ordered[:limit]
+    return ordered[:limit] if limit else ordered
+
+
+def feed_document(stories, settings, path: str, title: str | None = None) -> dict:
+    """A whole JSON Feed of `stories` (`newest`)."""
+    base = _base(settings)
+    site = settings.get("SITENAME", "")
     document = {"version": VERSION, "title": f"{site} - {title}" if title else site}
     if base.startswith(("http://", "https://")):
         document["home_page_url"] = f"{base}/"
@@ -73,25 +79,34 @@ def feed_document(articles, settings, path: str, title: str | None = None) -> di
     if settings.get("SITESUBTITLE"):
         document["description"] = settings["SITESUBTITLE"]
     document["language"] = settings.get("DEFAULT_LANG", "en")
-    document["items"] = [feed_item(a, settings) for a in ordered]
+    document["items"] = [feed_item(a, settings) for a in stories]
     return document
 
 
-def _write(output_path: str, path: str, document: dict) -> None:
-    target = os.path.join(output_path, path)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    write_changed(target, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+def _write(generator, memo, path: str, articles, title: str | None = None) -> None:
+    """One feed, written when its bytes changed; with the page memo on (pages.py), not even made
+    when its stories (as a feed reads them), its title and the settings are those of the last
+    build and the file is as then written."""
+    stories = newest(articles, generator.settings)
+    target = os.path.join(generator.output_path, path)
+    key = memo.feed_key(stories, generator.context, {"json_feed": path, "feed_title": title}) if memo else None
+    files = memo.unchanged(key) if memo else None
+    if files is None:
+        document = feed_document(stories, generator.settings, path, title)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        write_changed(target, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+        files = ((target, stamp(target)),)
+    if memo:
+        memo.remember(key, files)
 
 
 def write_json_feeds(generator, writer=None) -> None:
     """Signal handler (article_writer_finalized): feeds/all.json and one per category."""
-    settings = generator.settings
-    output_path = generator.output_path
-    all_path = settings.get("FEED_ALL_JSON")
+    memo = getattr(writer, "pages", None)  # the page memo of Broadsheet's writer, when the cache is on
+    all_path = generator.settings.get("FEED_ALL_JSON")
     if all_path:
-        _write(output_path, all_path, feed_document(generator.articles, settings, all_path))
-    pattern = settings.get("CATEGORY_FEED_JSON")
+        _write(generator, memo, all_path, generator.articles)
+    pattern = generator.settings.get("CATEGORY_FEED_JSON")
     if pattern:
         for category, stories in generator.categories:
-            path = str(pattern).format(slug=category.slug)
-            _write(output_path, path, feed_document(stories, settings, path, title=str(category)))
+            _write(generator, memo, str(pattern).format(slug=category.slug), stories, title=str(category))
