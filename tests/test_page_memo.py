@@ -128,29 +128,6 @@ def test_a_pages_key_follows_what_its_template_reads(tmp_path):
     assert key(story="Ferry", listing=["x"]) != key(story="Ferry", listing=["y"])  # the call's own over the context's
 
 
-def test_what_a_template_reads_is_noted_as_jinja_compiles_it_and_is_what_jinja2_meta_finds(tmp_path):
-    """Pages are keyed by what their templates read, noted while Jinja compiles each template for
-    the build (pages._Noting): for every template of the theme and of Pelican's simple theme, what
-    jinja2.meta's own analysis finds. (A plain environment, which notes nothing, is gone through
-    afterwards: test_a_pages_key_follows_what_its_template_reads.)"""
-    from jinja2 import meta
-    from news_reader import pages
-    from pelican.generators import ArticlesGenerator
-
-    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"BROADSHEET_CACHE_PATH": str(tmp_path / "cache")})
-    Pelican(settings)  # connects the plugin's signals
-    environment = ArticlesGenerator(context={}, settings=settings, path=settings["PATH"], theme=settings["THEME"],
-                                    output_path=str(tmp_path / "output")).env
-    names = environment.list_templates()
-    assert "article.html" in names and "_macros.html" in names
-    for name in names:
-        source, filename, _ = environment.loader.get_source(environment, name)
-        tree = environment.parse(source)
-        found = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
-        environment.get_template(name)
-        assert pages._NOTED[environment][filename] == found, name
-
-
 def _build(content: Path, output: Path, cache: Path) -> tuple[int, int]:
     settings = read_settings(str(ROOT / "pelicanconf.py"), override={
         "PATH": str(content), "OUTPUT_PATH": str(output), "BROADSHEET_CACHE_PATH": str(cache)})

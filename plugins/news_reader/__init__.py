@@ -7,7 +7,7 @@ from .config import check_parser_settings
 from .entities import rank_tags
 from .jsonfeed import write_json_feeds
 from .cache import cache_templates, save_memos
-from .pages import list_sections, note_template_reads
+from .pages import list_sections
 from .prepare import prepare_all
 from .reader import StoryReader
 from .related import relate_stories
@@ -26,7 +26,6 @@ def add_reader(readers):
 def register():
     signals.initialized.connect(check_parser_settings)
     signals.initialized.connect(cache_templates)
-    signals.generator_init.connect(note_template_reads)
     signals.readers_init.connect(add_reader)
     signals.article_generator_init.connect(forget_slugs)
     signals.article_generator_init.connect(prepare_all)

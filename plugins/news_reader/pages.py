@@ -8,10 +8,10 @@ gets a *key* before Pelican does anything with it: a hash of
 - the call's own arguments: the file's name and URL, whether URLs are relative, the template's
   name (it says whether the listing is paginated) and the lists it paginates;
 - the source of its template and of every template that one extends, imports or includes;
-- the value of every variable the templates read (as `jinja2.meta.find_undeclared_variables`
-  finds them, noted while Jinja compiles the template, kept between builds by the templates'
-  sources), from the call's keyword arguments or the shared context. What Pelican's writer works
-  out for each page (`output_file`, `SITEURL`, the pagination) follows from the arguments above.
+- the value of every variable the templates read (found by Jinja's own analysis,
+  `jinja2.meta.find_undeclared_variables`, kept between builds by the templates' sources), from
+  the call's keyword arguments or the shared context. What Pelican's writer works out for each
+  page (`output_file`, `SITEURL`, the pagination) follows from the arguments above.
 Values are hashed by what they hold: a story by its text, metadata, URL and tags (pickled in one
 go, with a hole for each object it links to), the stories it links to (previous, next, related)
 by their attributes too, and objects further away (the neighbours of those) by what names them
@@ -40,11 +40,9 @@ import operator
 import os
 import pickle
 import types
-import weakref
 
 import jinja2
 from jinja2 import meta
-from jinja2.compiler import CodeGenerator
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
@@ -398,14 +396,15 @@ class PageMemo:
                 continue
             seen.add(current)
             try:
-                source, filename, _ = environment.loader.get_source(environment, current)
+                source = environment.loader.get_source(environment, current)[0]
             except jinja2.TemplateNotFound:
                 return None  # `{% include ... ignore missing %}`: Jinja decides when it renders
             digest = _sha(source)
             sources += (current, digest)
             analysis = self.store.get(f"template {self._jinja} {digest}")  # kept for the next build too
             if analysis is None:
-                analysis = _analysis(environment, current, source, filename)
+                tree = environment.parse(source)
+                analysis = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
                 self.store.put(f"template {self._jinja} {digest}", analysis)
             found, used = analysis
             if None in used:
@@ -432,53 +431,6 @@ class PageMemo:
             self.store.put(key, files)
             if pages:
                 self.store.put(f"pages of {key}", pages)
-
-
-#: What the templates of each environment read and use, noted by file as they were compiled (`_Noting`):
-#: a template's name may not say which file it is ("!simple/archives.html" compiles as "archives.html").
-_NOTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-class _Noting(CodeGenerator):
-    """Jinja's code generator, noting as it compiles a template what `jinja2.meta` finds in it:
-    the variables it reads from its context and the templates it names (`analysis`). Pages are
-    keyed by those (`PageMemo`); noting them here spares parsing every template and generating its
-    code a second time in a cold build."""
-
-    def visit_Template(self, node, frame=None):
-        self._reads: set[str] = set()
-        super().visit_Template(node, frame)
-        self.analysis = (frozenset(self._reads), tuple(meta.find_referenced_templates(node)))
-        if self.filename:
-            _NOTED.setdefault(self.environment, {})[self.filename] = self.analysis
-
-    def enter_frame(self, frame):
-        super().enter_frame(frame)
-        for action, param in frame.symbols.loads.values():  # as jinja2.meta.TrackingCodeGenerator
-            if action == "resolve" and param not in self.environment.globals:
-                self._reads.add(param)
-
-
-def note_template_reads(generator) -> None:
-    """`generator_init`: with the page memo on (the cache), the generator's templates note what
-    they read as Jinja compiles them (`_Noting`)."""
-    if generator.settings.get("BROADSHEET_CACHE_PATH"):
-        generator.env.code_generator_class = _Noting
-
-
-def _analysis(environment: jinja2.Environment, name: str, source: str, filename: str | None) -> tuple[frozenset, tuple]:
-    """What a template reads and which templates it names: noted as Jinja compiled it for this
-    build, or as it compiles it now (the pages need it anyway, and workers forked later find it
-    compiled); when it came from Jinja's caches, or the environment does not note, its source
-    is parsed and gone through here."""
-    noted = _NOTED.setdefault(environment, {})
-    if filename and filename not in noted:
-        environment.get_template(name)
-    if filename in noted:
-        return noted.pop(filename)
-    noting = _Noting(environment, name, filename)
-    noting.visit(environment.parse(source, name))
-    return noting.analysis
 
 
 def list_sections(generator) -> None:
