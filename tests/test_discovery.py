@@ -270,6 +270,17 @@ def test_json_feed_items_are_the_stories(published):
     ]
 
 
+def test_json_feeds_hold_as_many_stories_as_the_atom_feeds(tmp_path):
+    """FEED_MAX_ITEMS cuts every feed alike: 2 stories, or none at 0 (Pelican's [:0])."""
+    for limit in (2, 0):
+        (tmp_path / str(limit)).mkdir()
+        output = build(tmp_path / str(limit), "pelicanconf.py", FEED_MAX_ITEMS=limit)
+        atom = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
+        items = json_feed(output, "all.json")["items"]
+        assert [item["title"] for item in items] == [entry.title for entry in atom.entries]
+        assert len(items) == limit
+
+
 def test_local_build_writes_json_feeds_with_relative_urls(local):
     feed = json_feed(local, "all.json")
     assert "feed_url" not in feed

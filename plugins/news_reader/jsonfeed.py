@@ -61,10 +61,9 @@ def feed_item(article, settings) -> dict:
 
 
 def newest(articles, settings) -> list:
-    """The stories a feed holds: the newest FEED_MAX_ITEMS, as the Atom feeds order them."""
-    ordered = sorted(articles, key=lambda a: (a.date, a.url), reverse=True)
-    limit = settings.get("FEED_MAX_ITEMS")
-    return ordered[:limit] if limit else ordered
+    """The stories a feed holds: the newest FEED_MAX_ITEMS, cut as Pelican cuts its Atom and RSS
+    feeds (None: all of them; 0: none)."""
+    return sorted(articles, key=lambda a: (a.date, a.url), reverse=True)[: settings.get("FEED_MAX_ITEMS")]
 
 
 def feed_document(stories, settings, path: str, title: str | None = None) -> dict:
