@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 from news_reader.entities import find_entities  # noqa: E402
 from news_reader.related import find_related  # noqa: E402
 from news_reader.sitemap import NEWS_NS, news_stories  # noqa: E402
+from news_reader.tagging import first_shared, shared_names  # noqa: E402
 
 SEED = ROOT / "content" / "000_7badf5751ba94d9e.txt"
 SEED_TITLE = "Police step up security at UK mosques after New Zealand massacre"
@@ -643,6 +644,66 @@ def test_a_story_that_names_what_another_names_makes_a_tag_of_it_in_a_rebuild(tm
     fresh = build_here(tmp_path / "fresh")
     for page in [*pages.values(), output / "tag" / "sadiq-khan.html", output / "tags.html"]:
         assert page.read_bytes() == (tmp_path / "fresh" / page.relative_to(output)).read_bytes(), page
+
+
+def test_a_shared_name_behind_the_maximum_of_unshared_ones_is_a_tag(tmp_path):
+    """At one found tag a story, the seed's first found names ("London", "Christchurch", ...) are
+    in no other story: it gets the first name it shares, "East London Mosque" (its fourth), and so
+    does the interfaith story, whose first name "Sadiq Khan" is then shared by no story but the
+    seed (which took the mosque): no page of one story. "Bank of England" is then the markets
+    story's alone and no tag."""
+    pages = story_pages(build(tmp_path, "pelicanconf.py", BROADSHEET_AUTO_TAGS=1))
+    found = {title: [text(a) for a in soup(page).select(".topics a")] for title, page in pages.items()}
+    assert found[SEED_TITLE] == found["Mayor opens interfaith week at the East London Mosque"] == ["East London Mosque"]
+    assert found["Markets rally as interest rates hold"] == []
+    assert not (tmp_path / "output" / "tag" / "sadiq-khan.html").exists()
+    assert not (tmp_path / "output" / "tag" / "bank-of-england.html").exists()
+
+
+#: Each story's found names (slugs), most prominent first; (maximum a story, stories a name needs) → the tags.
+SHARING = [
+    # a name shared behind five that no other story has is still a tag
+    ([["a1", "a2", "a3", "a4", "a5", "x"], ["x"]], {}, (5, 2), {"x"}),
+    # two stories that each put the other's first name second: each name is taken by one; the
+    # first in alphabetical order is struck off, and both take the other
+    ([["elm", "sk"], ["sk", "elm"]], {}, (1, 2), {"sk"}),
+    # "w" is in three stories but taken by one (the others took "x"): struck off; "y" is in one
+    ([["x", "w"], ["x", "w"], ["y", "w"]], {}, (1, 2), {"x"}),
+    # a curator's tag on another story counts
+    ([["x", "y"]], {"x": 1}, (5, 2), {"x"}),
+    # at one story a name, every story takes its first names
+    ([["x", "y", "z"], ["w"]], {}, (2, 1), {"x", "y", "w"}),
+]
+
+
+@pytest.mark.parametrize(("stories", "given", "limits", "expected"), SHARING)
+def test_shared_names(stories, given, limits, expected):
+    from collections import Counter
+
+    max_tags, min_stories = limits
+    shared = shared_names(stories, Counter(given), max_tags, min_stories)
+    assert shared == expected
+    taken = Counter(given) + Counter(name for names in stories for name in first_shared(names, shared, max_tags))
+    assert all(taken[name] >= min_stories for name in shared)  # no tag page of fewer stories
+    assert shared_names(stories[::-1], Counter(given), max_tags, min_stories) == shared  # the stories' order is no matter
+
+
+def test_shared_names_keep_every_tag_page_connecting_on_random_stories():
+    """Random stories, names and limits: every name kept is taken by enough stories, and the
+    result does not depend on the order of the stories."""
+    import random
+    from collections import Counter
+
+    rng = random.Random(7)
+    for _ in range(400):
+        vocabulary = [f"n{i}" for i in range(rng.randint(2, 12))]
+        stories = [rng.sample(vocabulary, rng.randint(0, len(vocabulary))) for _ in range(rng.randint(1, 10))]
+        given = Counter(rng.sample(vocabulary, rng.randint(0, 2)))
+        max_tags, min_stories = rng.randint(1, 4), rng.randint(1, 3)
+        shared = shared_names(stories, given, max_tags, min_stories)
+        taken = given + Counter(name for names in stories for name in first_shared(names, shared, max_tags))
+        assert all(taken[name] >= min_stories for name in shared)
+        assert shared_names(rng.sample(stories, len(stories)), given, max_tags, min_stories) == shared
 
 
 def test_tag_index_is_sorted_by_use(local):

@@ -21,14 +21,14 @@ is a plain, tested heuristic over the story's own text, cheap enough to run on e
    title or key points. A shorter name inside a longer kept one is dropped unless it also
    stands alone at least twice ("London"). Peoples and faiths ("Muslims", "British",
    "Italian"), general words alone ("State", "Online") and initials are not tags.
-6. At most `MAX_TAGS_DEFAULT` per story: names in the title or key points first, then the most
-   frequent, then alphabetical (so builds are deterministic). Names the curator already gave
+6. Ranked: names in the title or key points first, then the most frequent, then alphabetical
+   (so builds are deterministic); at most `max_tags` of them. Names the curator already gave
    as tags (or the category) are not repeated.
 
 `find_entities(title, key_points, body)` is pure (text in, names out); tagging.py runs it in the
-parsing workers and merges into `article.tags` the names at least two stories share (listed in
-`article.auto_tags`; `BROADSHEET_AUTO_TAG_MIN_STORIES`); `BROADSHEET_AUTO_TAGS` in the settings
-sets the maximum (0: off). `rank_tags` orders the tag index.
+parsing workers for every name, and merges into `article.tags` the first of them that at least
+two stories share (listed in `article.auto_tags`; `BROADSHEET_AUTO_TAG_MIN_STORIES`), at most
+`BROADSHEET_AUTO_TAGS` (`MAX_TAGS_DEFAULT`; 0: off). `rank_tags` orders the tag index.
 """
 
 from __future__ import annotations
@@ -302,16 +302,17 @@ def find_entities(
     key_points: list[str] | tuple[str, ...],
     body: str,
     *,
-    max_tags: int = MAX_TAGS_DEFAULT,
+    max_tags: int | None = MAX_TAGS_DEFAULT,
     min_count: int = MIN_COUNT_DEFAULT,
     body_max_chars: int = BODY_MAX_CHARS_DEFAULT,
     exclude: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The names a story is about, most prominent first (plain text in, at most `max_tags` out).
+    """The names a story is about, most prominent first (plain text in, at most `max_tags` out;
+    every one with `max_tags=None`).
 
     `exclude` holds names (any case) not to return, such as the curator's own tags.
     """
-    if max_tags <= 0:
+    if max_tags is not None and max_tags <= 0:
         return []
     prominent_text = "\n".join([title, *key_points])
     texts = [(prominent_text, True), (body[:body_max_chars], False)]
