@@ -328,11 +328,42 @@ def test_pages_are_rendered_again_exactly_when_what_they_show_changed(tmp_path):
     theme_edit = check("template")
     assert 0 < theme_edit[0] < everything  # story pages only
     assert check("setting", SITENAME="The Daily Digest")[1] == 0  # every page shows the name
-    (stories[9]).unlink()  # its page stays behind (DELETE_OUTPUT_DIRECTORY is off), as without the memo
-    _build(content, output, **settings)
-    _build(content, tmp_path / "deleted", THEME=str(theme))
-    leftovers = _same_tree(tmp_path / "deleted", output)
-    assert leftovers and not [p for p in leftovers if (tmp_path / "deleted" / p).exists()]
+    deleted = _cold_pages(tmp_path / "setting") - _cold_pages(_build_deleted(content, stories[9], tmp_path / "deleted", theme))
+    assert any(path.endswith(".html") and path.startswith("20") for path in deleted)  # its page, at least
+    _build(content, output, **settings)  # the pages only the deleted story made are removed
+    assert _same_tree(tmp_path / "deleted", output) == []
+    assert all(not (output / path).exists() for path in deleted)
+
+
+def _cold_pages(folder: Path) -> set[str]:
+    return {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
+
+
+def _build_deleted(content: Path, story: Path, folder: Path, theme: Path) -> Path:
+    """`story` deleted, and the site built from scratch without it."""
+    story.unlink()
+    _build(content, folder, THEME=str(theme))
+    return folder
+
+
+def test_a_page_edited_by_hand_is_not_removed_and_another_output_is_left_alone(tmp_path):
+    """Removing the pages a rebuild no longer makes touches only files the last build wrote into
+    this output, as it wrote them: a build into another folder with the same cache removes
+    nothing from the first; of two deleted stories, the page changed by hand since stays."""
+    content, cache, out = _fixture_content(tmp_path / "content"), tmp_path / "cache", tmp_path / "out"
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    edited = next(out.rglob("bridge-reopens-to-traffic.html"))  # byline_on_two_lines.txt
+    untouched = next(out.rglob("police-step-up-security-at-uk-mosques-after-new-zealand-massacre.html"))  # seed.txt
+    (content / "seed.txt").unlink()
+    _build(content, tmp_path / "other", BROADSHEET_CACHE_PATH=str(cache))
+    assert untouched.exists()  # not in the other build's output
+    shutil.copy2(FIXTURES / "seed.txt", content / "seed.txt")
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    edited.write_text(edited.read_text(encoding="utf-8") + "<!-- kept by hand -->", encoding="utf-8")
+    (content / "byline_on_two_lines.txt").unlink()
+    (content / "seed.txt").unlink()
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    assert edited.exists() and not untouched.exists()
 
 
 def test_a_story_edited_on_one_page_of_a_listing_renders_that_page_and_its_neighbours(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ from .sharing import describe_stories
 from .tagging import tag_stories
 from .site import forget_slugs, report_build, settle_stories, settle_story_slugs, strip_feed_markup
 from .sitemap import write_site_files
-from .writer import fast_listings, fix_urls, get_writer, render_pages, report_writes
+from .writer import fast_listings, fix_urls, get_writer, remove_gone, render_pages, report_writes
 
 
 def add_reader(readers):
@@ -44,6 +44,7 @@ def register():
     signals.feed_generated.connect(strip_feed_markup)
     signals.get_generators.connect(editions.get_generators)
     signals.finalized.connect(render_pages)  # first: the pages the generators asked for
+    signals.finalized.connect(remove_gone)
     signals.finalized.connect(report_writes)
     signals.finalized.connect(save_memos)
     signals.get_writer.connect(get_writer)

@@ -97,7 +97,7 @@ class SameBytesWriter(Writer):
         self.written = self.unchanged = 0
         store = memo("pages")
         self.pages = PageMemo(store, store.fingerprint, self.settings) if store else None
-        self.rendered = self.kept = 0
+        self.rendered = self.kept = self.removed = 0
         self._placeholders: dict[str, rendering.Job | _Kept] = {}
         self._jobs: dict[str, rendering.Job] = {}
         self._kept_pages: dict[str, _Kept] = {}  # pages of paginated listings left as they were
@@ -223,6 +223,24 @@ class SameBytesWriter(Writer):
             for page, files in pages.items():
                 self.pages.remember(page, files)
 
+    def remove_gone(self) -> None:
+        """Remove the files of the last build that this one did not make (`PageMemo.gone`), and
+        the folders they leave empty: a rebuild leaves the site a build from scratch makes."""
+        if not self.pages:
+            return
+        root = os.path.abspath(self.output_path)
+        for path in self.pages.gone(root, self._written_files):
+            try:
+                os.remove(path)
+            except OSError as error:
+                logger.warning("could not remove %s, a page the site no longer has: %s", path, error)
+                continue
+            self.removed += 1
+            folder = os.path.dirname(os.path.abspath(path))
+            while folder.startswith(root + os.sep) and not os.listdir(folder):
+                os.rmdir(folder)
+                folder = os.path.dirname(folder)
+
     def _open_w(self, filename, encoding, override=False):
         if not self._claim(filename, override):
             return open(os.devnull, "w", encoding=encoding)
@@ -280,6 +298,12 @@ def render_pages(*_args) -> None:
         writer.render_pages()
 
 
+def remove_gone(*_args) -> None:
+    """Pelican's `finalized` signal (after `render_pages`): remove the pages the site no longer has."""
+    for writer in _WRITERS:
+        writer.remove_gone()
+
+
 def report_writes(*_args) -> None:
     """Pelican's `finalized` signal: how many pages were rendered and files written."""
     global LAST_PAGES
@@ -289,7 +313,8 @@ def report_writes(*_args) -> None:
         if writer.pages:
             LAST_PAGES = (writer.rendered, writer.kept)
             pages = f"{writer.rendered} rendered, {writer.kept} with the inputs of the last build; "
-        logger.info("Broadsheet pages: %sfiles: %d written, %d unchanged", pages, writer.written, writer.unchanged)
+        removed = f", {writer.removed} removed (pages the site no longer has)" if writer.removed else ""
+        logger.info("Broadsheet pages: %sfiles: %d written, %d unchanged%s", pages, writer.written, writer.unchanged, removed)
     _WRITERS.clear()
 
 
