@@ -484,6 +484,37 @@ def test_pages_a_worker_had_not_begun_when_the_build_ended_are_rendered_with_tho
     assert _same_tree(tmp_path / "pelican_writer", tmp_path / "out") == []
 
 
+def test_the_garbage_collector_is_paused_during_a_build_and_runs_after(tmp_path):
+    """Paused from Pelican's start to the build's end (collector.py), resumed after it, also
+    after a build that failed half-way and the next build in the same process."""
+    from pelican import signals
+
+    during: list[bool] = []
+
+    def note(*_args):
+        during.append(gc.isenabled())
+
+    def fail(*_args):
+        raise RuntimeError("a plugin failed half-way")
+
+    content = _fixture_content(tmp_path / "content")
+    signals.article_generator_finalized.connect(note)
+    try:
+        _build(content, tmp_path / "out")
+        assert during == [False] and gc.isenabled()
+        signals.article_generator_finalized.connect(fail)
+        with pytest.raises(RuntimeError):
+            _build(content, tmp_path / "broken")
+        signals.article_generator_finalized.disconnect(fail)
+        assert not gc.isenabled()  # paused when it failed
+        _build(content, tmp_path / "again")
+        assert gc.isenabled()
+    finally:
+        signals.article_generator_finalized.disconnect(note)
+        signals.article_generator_finalized.disconnect(fail)
+        gc.enable()
+
+
 def test_tags_found_with_the_parse_are_those_found_at_the_end(tmp_path, monkeypatch):
     """Names found in the parsing worker (tagging.py), kept in the cache, give the same site as
     names found once Pelican has read every story; a rebuild finds none again."""

@@ -7,6 +7,7 @@ from .config import check_parser_settings
 from .entities import rank_tags
 from .jsonfeed import write_json_feeds
 from .cache import cache_templates, save_memos
+from .collector import pause_collector, resume_collector
 from .pages import list_sections
 from .prepare import prepare_all
 from .reader import StoryReader
@@ -24,6 +25,7 @@ def add_reader(readers):
 
 
 def register():
+    signals.initialized.connect(pause_collector)
     signals.initialized.connect(check_parser_settings)
     signals.initialized.connect(cache_templates)
     signals.readers_init.connect(add_reader)
@@ -47,4 +49,5 @@ def register():
     signals.finalized.connect(remove_gone)
     signals.finalized.connect(report_writes)
     signals.finalized.connect(save_memos)
+    signals.finalized.connect(resume_collector)  # last
     signals.get_writer.connect(get_writer)
