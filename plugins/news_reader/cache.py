@@ -36,7 +36,7 @@ _SUFFIX = ".pickle"
 _PACKAGE = Path(__file__).resolve().parent
 #: Settings that change what the reader makes of a file.
 FINGERPRINT_SETTINGS = ("BROADSHEET_PARSER", "SLUG_REGEX_SUBSTITUTIONS", "SLUGIFY_SOURCE", "SLUGIFY_USE_UNICODE",
-                        "SLUGIFY_PRESERVE_CASE")
+                        "SLUGIFY_PRESERVE_CASE", "TAG_REGEX_SUBSTITUTIONS")  # the last: found tags' slugs (tagging.py)
 _LIBRARIES = ("typogrify", "smartypants", "ftfy", "pelican", "jinja2")  # jinja2: the page memo (pages.py)
 
 
@@ -181,15 +181,59 @@ class Memo:
             logger.warning("parse cache: could not write %s (%s)", self.path, error)
 
 
+#: Bumped when the layout of the list of files written changes (not with `FORMAT`: see below).
+_OUTPUT_FILES_FORMAT = 1
+
+
+class OutputFiles:
+    """Every file the builds with this cache wrote, per output folder, with its stamp (size and
+    modification time): the files a rebuild into that folder may remove when it no longer makes
+    them (pages.gone). Kept apart from the memos, whose entries all go with any change to the code
+    or the settings, so a page the site no longer has is removed by the next build into its folder
+    whatever changed in between; a build into another folder leaves this folder's list alone."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.folders: dict[str, dict] = {}
+        try:
+            with open(path, "rb") as handle:
+                fmt, folders = pickle.load(handle)
+            if fmt == _OUTPUT_FILES_FORMAT and isinstance(folders, dict):
+                self.folders = folders
+        except FileNotFoundError:
+            pass
+        except Exception as error:  # noqa: BLE001 - a corrupt list only means nothing is removed
+            logger.warning("parse cache: ignoring unreadable %s (%s: %s)", path, type(error).__name__, error)
+
+    def save(self, folder: str, files: dict) -> None:
+        """The files of the build just done into `folder`, in place of that folder's last ones."""
+        self.folders[folder] = files
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                pickle.dump((_OUTPUT_FILES_FORMAT, self.folders), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except (OSError, pickle.PicklingError) as error:
+            logger.warning("parse cache: could not write %s (%s)", self.path, error)
+
+
 #: The memos of the build in progress (`open_memos` at the start, `save_memos` at the end); none
 #: when the cache is off.
 _MEMOS: dict[str, Memo] = {}
+#: The cache folder of the build in progress, or None.
+_FOLDER: list[Path | None] = [None]
 
 
 def open_memos(folder, fingerprint: str) -> None:
     _MEMOS.clear()
+    _FOLDER[0] = Path(folder) if folder else None
     if folder:
         _MEMOS["pages"] = Memo(Path(folder) / "memo-pages.bin", fingerprint)
+
+
+def output_files() -> OutputFiles | None:
+    """The list of files written per output folder (`OutputFiles`), or None when the cache is off."""
+    return OutputFiles(_FOLDER[0] / "output-files.bin") if _FOLDER[0] else None
 
 
 def memo(name: str) -> Memo | None:

@@ -28,10 +28,11 @@ list of URLs, two links away). A story edited on page 3 of 50 renders page 3 aga
 and 4 when the templates read `articles_previous_page` and `articles_next_page`; a template
 that reads `articles_paginator` (a link away from every story) renders them all.
 
-The memo (`memo-pages.bin` in the cache folder) keeps only the calls and pages of the last build,
-and every file they wrote: a file of the last build that this one does not make (a deleted
-story's page, an edition or tag page no story needs any more) is removed when it is still as
-written, so a rebuild leaves the site a build from scratch makes (`PageMemo.gone`).
+The memo (`memo-pages.bin` in the cache folder) keeps only the calls and pages of the last build.
+The files they wrote are listed per output folder (cache.OutputFiles): a file of the last build
+into a folder that this one does not make (a deleted story's page, an edition or tag page no
+story needs any more) is removed when it is still as written, so a rebuild leaves the site a
+build from scratch makes (`gone`).
 """
 
 from __future__ import annotations
@@ -82,8 +83,6 @@ _PAGINATORS = tuple(f"{listing}_paginator" for listing in _PAGINATED)
 _MISSING = object()
 #: What Pelican's feed writer reads from the context (pelican.writers.Writer.write_feed).
 _FEED_READS = ("SITENAME", "SITESUBTITLE", "SITEURL", "FEED_DOMAIN")
-#: The memo's entry of every file the build remembered, with its stamp (`PageMemo.gone`).
-_FILES = "files of the build"
 
 
 def _sha(text: str) -> str:
@@ -439,17 +438,21 @@ class PageMemo:
                 self.store.put(f"pages of {key}", pages)
             self._files.update(files)
 
-    def gone(self, folder: str, claimed) -> list[str]:
-        """The files in `folder` (the output) that the last build remembered and this one has
-        not, nor written (`claimed`), and that are still as that build left them: pages of
-        stories, tags or editions the site no longer has, which a build from scratch would not
-        make. A build into another folder with the same cache leaves the last one's alone. The
-        files of this build are kept for the next one."""
-        last = self.store.get(_FILES) or {}
-        self.store.put(_FILES, self._files)
-        inside = os.path.join(os.path.abspath(folder), "")
-        return sorted(path for path, written in last.items()
-                      if path.startswith(inside) and path not in self._files and path not in claimed and stamp(path) == written)
+    @property
+    def files(self) -> dict[str, tuple[int, int] | None]:
+        """Every file remembered in this build, with its stamp."""
+        return self._files
+
+
+def gone(last: dict, made: dict, claimed, folder: str) -> list[str]:
+    """The files in `folder` (the output) that the last build into it wrote (`last`, path →
+    stamp) and this one has not (`made`, `claimed`), and that are still as that build left them:
+    pages of stories, tags or editions the site no longer has, which a build from scratch would
+    not make. A file changed since (by hand, or by a build into a folder inside this one) stays."""
+    inside = os.path.join(os.path.abspath(folder), "")
+    return sorted(path for path, written in last.items()
+                  if written is not None and path.startswith(inside) and path not in made and path not in claimed
+                  and stamp(path) == written)
 
 
 def list_sections(generator) -> None:

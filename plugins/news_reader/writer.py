@@ -22,9 +22,9 @@ import jinja2
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from .cache import memo
+from .cache import memo, output_files
 from . import rendering
-from .pages import PAGE_KEYS, PageMemo, stamp
+from .pages import PAGE_KEYS, PageMemo, gone, stamp
 
 logger = logging.getLogger(__name__)
 
@@ -224,12 +224,14 @@ class SameBytesWriter(Writer):
                 self.pages.remember(page, files)
 
     def remove_gone(self) -> None:
-        """Remove the files of the last build that this one did not make (`PageMemo.gone`), and
-        the folders they leave empty: a rebuild leaves the site a build from scratch makes."""
-        if not self.pages:
+        """Remove the files of the last build into this output that this one did not make
+        (`pages.gone`), and the folders they leave empty: a rebuild leaves the site a build from
+        scratch makes. Then list this build's files for the next one."""
+        listed = output_files() if self.pages else None
+        if listed is None:
             return
         root = os.path.abspath(self.output_path)
-        for path in self.pages.gone(root, self._written_files):
+        for path in gone(listed.folders.get(root, {}), self.pages.files, self._written_files, root):
             try:
                 os.remove(path)
             except OSError as error:
@@ -237,9 +239,13 @@ class SameBytesWriter(Writer):
                 continue
             self.removed += 1
             folder = os.path.dirname(os.path.abspath(path))
-            while folder.startswith(root + os.sep) and not os.listdir(folder):
-                os.rmdir(folder)
-                folder = os.path.dirname(folder)
+            try:
+                while folder.startswith(root + os.sep) and not os.listdir(folder):
+                    os.rmdir(folder)
+                    folder = os.path.dirname(folder)
+            except OSError:
+                pass  # a folder that cannot be listed or removed (a link, a mount) stays
+        listed.save(root, self.pages.files)
 
     def _open_w(self, filename, encoding, override=False):
         if not self._claim(filename, override):
