@@ -142,10 +142,12 @@ def test_a_deleted_story_leaves_the_site_and_the_cache(tmp_path):
     assert not list((tmp_path / "after").rglob("bridge-reopens-to-traffic.html"))
     _build(content, tmp_path / "after_cold")
     assert _same_tree(tmp_path / "after_cold", tmp_path / "after") == []
-    # rebuilt into the old output folder: gone from every listing; Pelican leaves the old page
-    # file itself (DELETE_OUTPUT_DIRECTORY is off), with the cache as without it
+    # rebuilt into the old output folder (after a build into another): gone from every listing,
+    # and its page removed, although DELETE_OUTPUT_DIRECTORY is off (the last build into this
+    # folder wrote it)
     _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
-    assert _same_tree(tmp_path / "after_cold", tmp_path / "out") == stale
+    assert _same_tree(tmp_path / "after_cold", tmp_path / "out") == []
+    assert not (tmp_path / "out" / stale[0]).exists()
 
 
 def test_a_corrupt_cache_entry_is_ignored_with_a_warning(tmp_path, caplog):
@@ -349,21 +351,39 @@ def _build_deleted(content: Path, story: Path, folder: Path, theme: Path) -> Pat
 def test_a_page_edited_by_hand_is_not_removed_and_another_output_is_left_alone(tmp_path):
     """Removing the pages a rebuild no longer makes touches only files the last build wrote into
     this output, as it wrote them: a build into another folder with the same cache removes
-    nothing from the first; of two deleted stories, the page changed by hand since stays."""
+    nothing from the first, nor takes its list; of two deleted stories, the page changed by hand
+    since stays."""
     content, cache, out = _fixture_content(tmp_path / "content"), tmp_path / "cache", tmp_path / "out"
     _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
     edited = next(out.rglob("bridge-reopens-to-traffic.html"))  # byline_on_two_lines.txt
     untouched = next(out.rglob("police-step-up-security-at-uk-mosques-after-new-zealand-massacre.html"))  # seed.txt
-    (content / "seed.txt").unlink()
-    _build(content, tmp_path / "other", BROADSHEET_CACHE_PATH=str(cache))
-    assert untouched.exists()  # not in the other build's output
-    shutil.copy2(FIXTURES / "seed.txt", content / "seed.txt")
-    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
     edited.write_text(edited.read_text(encoding="utf-8") + "<!-- kept by hand -->", encoding="utf-8")
     (content / "byline_on_two_lines.txt").unlink()
     (content / "seed.txt").unlink()
+    _build(content, tmp_path / "other", BROADSHEET_CACHE_PATH=str(cache))
+    assert untouched.exists()  # not in the other build's output
     _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
     assert edited.exists() and not untouched.exists()
+
+
+def test_pages_gone_are_removed_after_an_update_that_empties_the_memo_and_a_build_inside(tmp_path, monkeypatch):
+    """The files written are listed per output folder, apart from the memo: an update of the
+    plugin (here: of the cache's format) that empties the memo and the parse cache loses no page
+    to remove, and a build into a folder inside the output is neither removed nor removes."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import cache as parse_cache
+
+    content, cache, out = _fixture_content(tmp_path / "content"), tmp_path / "cache", tmp_path / "out"
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    page = next(out.rglob("police-step-up-security-at-uk-mosques-after-new-zealand-massacre.html"))  # seed.txt
+    _build(content, out / "preview", BROADSHEET_CACHE_PATH=str(cache))
+    (content / "seed.txt").unlink()
+    monkeypatch.setattr(parse_cache, "FORMAT", parse_cache.FORMAT + 1)
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    assert not page.exists()
+    assert next((out / "preview").rglob("police-step-up-security-at-uk-mosques-after-new-zealand-massacre.html")).exists()
+    _build(content, tmp_path / "cold")
+    assert [p for p in _same_tree(tmp_path / "cold", out) if p != "preview"] == []
 
 
 def test_a_story_edited_on_one_page_of_a_listing_renders_that_page_and_its_neighbours(tmp_path, monkeypatch):
@@ -485,8 +505,9 @@ def test_pages_a_worker_had_not_begun_when_the_build_ended_are_rendered_with_tho
 
 
 def test_the_garbage_collector_is_paused_during_a_build_and_runs_after(tmp_path):
-    """Paused from Pelican's start to the build's end (collector.py), resumed after it, also
-    after a build that failed half-way and the next build in the same process."""
+    """Paused for each build (collector.py), a second run of the same Pelican object too (as
+    `pelican --autoreload` runs them), resumed after it, also after a build that failed half-way
+    and the next build in the same process."""
     from pelican import signals
 
     during: list[bool] = []
@@ -500,8 +521,12 @@ def test_the_garbage_collector_is_paused_during_a_build_and_runs_after(tmp_path)
     content = _fixture_content(tmp_path / "content")
     signals.article_generator_finalized.connect(note)
     try:
-        _build(content, tmp_path / "out")
+        pelican = Pelican(read_settings(str(ROOT / "pelicanconf.py"),
+                                        override={"PATH": str(content), "OUTPUT_PATH": str(tmp_path / "out")}))
+        pelican.run()
         assert during == [False] and gc.isenabled()
+        pelican.run()
+        assert during == [False, False] and gc.isenabled()
         signals.article_generator_finalized.connect(fail)
         with pytest.raises(RuntimeError):
             _build(content, tmp_path / "broken")

@@ -25,10 +25,10 @@ def add_reader(readers):
 
 
 def register():
-    signals.initialized.connect(pause_collector)
     signals.initialized.connect(check_parser_settings)
     signals.initialized.connect(cache_templates)
     signals.readers_init.connect(add_reader)
+    signals.article_generator_init.connect(pause_collector)  # first
     signals.article_generator_init.connect(forget_slugs)
     signals.article_generator_init.connect(prepare_all)
     signals.content_object_init.connect(settle_story_slugs)

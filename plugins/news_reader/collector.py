@@ -3,9 +3,9 @@
 A build makes millions of objects that live until its end (stories, their pages' context, the
 page keys' hashes) and almost no cyclic garbage: each full collection walks all of them again,
 more often as they grow. At 10,000 stories that was about 2 s of a 21 s rebuild, for the same
-peak memory (docs/bench.md). The collector is paused when Pelican is initialised and resumed
-when the build is finalised; a build that fails leaves it paused until the next one ends in
-the same process (`pelican --autoreload`), which resumes it.
+peak memory (docs/bench.md). The collector is paused when a build starts (each build of
+`pelican --autoreload` too) and resumed when it is finalised; a build that fails leaves it
+paused until the next one in the same process ends, which resumes it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ _PAUSED: list[bool] = [False]
 
 
 def pause_collector(*_args) -> None:
-    """Pelican's `initialized` signal: pause the collector if it runs."""
+    """Pelican's `article_generator_init` signal (first; sent at the start of every build): pause
+    the collector if it runs."""
     if gc.isenabled():
         gc.disable()
         _PAUSED[0] = True
