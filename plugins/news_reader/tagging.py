@@ -74,7 +74,7 @@ class Tagging:
         return frozenset(_excluded(tags, category))
 
     def find(self, story: Story, pieces: dict, body_html: str, display: str) -> FoundTags | None:
-        if not self.max_tags:
+        if self.max_tags <= 0:
             return None
         return self.found(pieces["title"], pieces["bullets"], body_html, self.exclude(story, display))
 
@@ -161,21 +161,22 @@ def tag_stories(generator) -> None:
     max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
     min_stories = settings.get("BROADSHEET_AUTO_TAG_MIN_STORIES", AUTO_TAG_MIN_STORIES_DEFAULT)
     # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
-    for article in [*generator.drafts, *generator.hidden_articles]:
+    for article in [*generator.drafts, *generator.hidden_articles, *generator.drafts_translations,
+                    *generator.hidden_translations]:
         article.auto_tags = []
         _take_found(article)
-    made: dict[str, Tag] = {}  # one tag object per name, as Pelican keys its tag lists by name
+    made: dict[str, Tag] = {}  # one tag object per name (Pelican groups tags by slug)
     given: Counter[str] = Counter()  # tag slug → published stories the curator gave that tag
     candidates = []  # (story, its tags, the (name, slug) it may get as tags, most prominent first)
     listed = len(generator.articles)  # the stories in tag lists; translations are not (Pelican lists one)
     tagging = Tagging.of(settings)
     for index, article in enumerate([*generator.articles, *generator.translations]):
         article.auto_tags = []
-        if not max_tags:
+        found = _take_found(article)  # off the story even when tags are off: cached with an earlier setting
+        if max_tags <= 0:
             continue
         tags = list(getattr(article, "tags", []) or [])
         exclude = _excluded(tags, getattr(article, "category", None))
-        found = _take_found(article)
         if not found or found.exclude != exclude:
             found = tagging.found(article.title, getattr(article, "bullets", []) or [], article._content or "", exclude)
         slugs = {t.slug for t in tags}
