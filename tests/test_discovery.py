@@ -706,6 +706,28 @@ def test_shared_names_keep_every_tag_page_connecting_on_random_stories():
         assert shared_names(rng.sample(stories, len(stories)), given, max_tags, min_stories) == shared
 
 
+@pytest.mark.parametrize("maximum", [0, -1, None])
+def test_found_tags_off_at_a_maximum_of_zero_less_or_none(maximum):
+    from news_reader.parse import parse_story
+    from news_reader.prepare import typeset
+    from news_reader.render import render_body
+    from news_reader.tagging import Tagging
+
+    story = parse_story(SEED.read_text(encoding="utf-8"), str(SEED))
+    tagging = Tagging.of(read_settings(str(ROOT / "pelicanconf.py"), override={"BROADSHEET_AUTO_TAGS": maximum}))
+    assert tagging.find(story, typeset(story), render_body(story), "seed.txt") is None
+
+
+def test_the_parse_cache_follows_the_tag_slug_settings():
+    """Found tags' slugs are made with the parse and cached with it: a setting that changes a
+    tag's slug makes the cache's entries stale."""
+    from news_reader.cache import fingerprint
+
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    changed = read_settings(str(ROOT / "pelicanconf.py"), override={"TAG_REGEX_SUBSTITUTIONS": [("'", "-")]})
+    assert fingerprint(settings) != fingerprint(changed)
+
+
 def test_tag_index_is_sorted_by_use(local):
     rows = soup(local / "tags.html").select("main ul.index-list li")
     counts = [int(text(li.select_one(".count")).split()[0]) for li in rows]

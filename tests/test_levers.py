@@ -504,6 +504,34 @@ def test_pages_a_worker_had_not_begun_when_the_build_ended_are_rendered_with_tho
     assert _same_tree(tmp_path / "pelican_writer", tmp_path / "out") == []
 
 
+def test_a_build_into_a_folder_inside_the_output_is_not_removed_by_the_next_build_outside(tmp_path):
+    """Each output folder has its own list of the files it was given: `out/preview` is a site of
+    its own, which a rebuild of `out` leaves whole."""
+    content, cache, out = _fixture_content(tmp_path / "content"), tmp_path / "cache", tmp_path / "out"
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    _build(content, out / "preview", BROADSHEET_CACHE_PATH=str(cache))
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    _build(content, tmp_path / "cold")
+    assert _same_tree(tmp_path / "cold", out / "preview") == []
+
+
+def test_gone_leaves_files_without_a_stamp_outside_the_folder_changed_or_made_again(tmp_path):
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader.pages import gone, stamp
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    paths = {name: str(folder / name) for name in ("old.html", "changed.html", "made.html", "claimed.html", "never.html")}
+    for path in paths.values():
+        Path(path).write_text("page", encoding="utf-8")
+    outside = tmp_path / "other.html"
+    outside.write_text("page", encoding="utf-8")
+    last = {path: stamp(path) for path in paths.values()} | {str(outside): stamp(str(outside)), paths["never.html"]: None}
+    Path(paths["changed.html"]).write_text("changed by hand", encoding="utf-8")
+    made = {paths["made.html"]: stamp(paths["made.html"])}
+    assert gone(last, made, {paths["claimed.html"]}, str(folder)) == [paths["old.html"]]
+
+
 def test_the_garbage_collector_is_paused_during_a_build_and_runs_after(tmp_path):
     """Paused for each build (collector.py), a second run of the same Pelican object too (as
     `pelican --autoreload` runs them), resumed after it, also after a build that failed half-way

@@ -181,37 +181,40 @@ class Memo:
             logger.warning("parse cache: could not write %s (%s)", self.path, error)
 
 
-#: Bumped when the layout of the list of files written changes (not with `FORMAT`: see below).
+#: Bumped when the layout of a list of files written changes (not with `FORMAT`: see below).
 _OUTPUT_FILES_FORMAT = 1
 
 
 class OutputFiles:
-    """Every file the builds with this cache wrote, per output folder, with its stamp (size and
+    """The pages and feeds the last build into one output folder wrote (those the page memo
+    remembers; not sitemaps, static files or the search index), each with its stamp (size and
     modification time): the files a rebuild into that folder may remove when it no longer makes
-    them (pages.gone). Kept apart from the memos, whose entries all go with any change to the code
-    or the settings, so a page the site no longer has is removed by the next build into its folder
-    whatever changed in between; a build into another folder leaves this folder's list alone."""
+    them (pages.gone). One file per output folder in the cache folder, apart from the memos,
+    whose entries all go with any change to the code or the settings: a page the site no longer
+    has is removed by the next build into its folder whatever changed in between, and builds
+    into other folders neither read nor write this folder's list."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.folders: dict[str, dict] = {}
+    def __init__(self, cache_folder: Path, output_folder: str):
+        name = hashlib.sha256(output_folder.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        self.path = cache_folder / f"output-files-{name}.bin"
+        self.folder = output_folder
+        self.files: dict[str, tuple[int, int] | None] = {}
         try:
-            with open(path, "rb") as handle:
-                fmt, folders = pickle.load(handle)
-            if fmt == _OUTPUT_FILES_FORMAT and isinstance(folders, dict):
-                self.folders = folders
+            with open(self.path, "rb") as handle:
+                fmt, folder, files = pickle.load(handle)
+            if fmt == _OUTPUT_FILES_FORMAT and folder == output_folder and isinstance(files, dict):
+                self.files = files
         except FileNotFoundError:
             pass
         except Exception as error:  # noqa: BLE001 - a corrupt list only means nothing is removed
-            logger.warning("parse cache: ignoring unreadable %s (%s: %s)", path, type(error).__name__, error)
+            logger.warning("parse cache: ignoring unreadable %s (%s: %s)", self.path, type(error).__name__, error)
 
-    def save(self, folder: str, files: dict) -> None:
-        """The files of the build just done into `folder`, in place of that folder's last ones."""
-        self.folders[folder] = files
+    def save(self, files: dict) -> None:
+        """The files of the build just done into the folder, in place of its last ones."""
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             with open(temporary, "wb") as handle:
-                pickle.dump((_OUTPUT_FILES_FORMAT, self.folders), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((_OUTPUT_FILES_FORMAT, self.folder, files), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
         except (OSError, pickle.PicklingError) as error:
             logger.warning("parse cache: could not write %s (%s)", self.path, error)
@@ -231,9 +234,10 @@ def open_memos(folder, fingerprint: str) -> None:
         _MEMOS["pages"] = Memo(Path(folder) / "memo-pages.bin", fingerprint)
 
 
-def output_files() -> OutputFiles | None:
-    """The list of files written per output folder (`OutputFiles`), or None when the cache is off."""
-    return OutputFiles(_FOLDER[0] / "output-files.bin") if _FOLDER[0] else None
+def output_files(output_folder: str) -> OutputFiles | None:
+    """The list of files the last build wrote into `output_folder` (`OutputFiles`), or None when
+    the cache is off."""
+    return OutputFiles(_FOLDER[0], output_folder) if _FOLDER[0] else None
 
 
 def memo(name: str) -> Memo | None:

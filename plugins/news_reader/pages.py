@@ -29,7 +29,7 @@ and 4 when the templates read `articles_previous_page` and `articles_next_page`;
 that reads `articles_paginator` (a link away from every story) renders them all.
 
 The memo (`memo-pages.bin` in the cache folder) keeps only the calls and pages of the last build.
-The files they wrote are listed per output folder (cache.OutputFiles): a file of the last build
+The files they wrote are listed per output folder (cache.OutputFiles): a page or feed of the last build
 into a folder that this one does not make (a deleted story's page, an edition or tag page no
 story needs any more) is removed when it is still as written, so a rebuild leaves the site a
 build from scratch makes (`gone`).
@@ -448,7 +448,8 @@ def gone(last: dict, made: dict, claimed, folder: str) -> list[str]:
     """The files in `folder` (the output) that the last build into it wrote (`last`, path →
     stamp) and this one has not (`made`, `claimed`), and that are still as that build left them:
     pages of stories, tags or editions the site no longer has, which a build from scratch would
-    not make. A file changed since (by hand, or by a build into a folder inside this one) stays."""
+    not make. A file changed since (by hand) stays; `last` is this folder's own list, so files of
+    builds into other folders, a folder inside this one among them, are not in it."""
     inside = os.path.join(os.path.abspath(folder), "")
     return sorted(path for path, written in last.items()
                   if written is not None and path.startswith(inside) and path not in made and path not in claimed

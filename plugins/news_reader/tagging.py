@@ -58,7 +58,7 @@ class Tagging:
     def of(cls, settings) -> "Tagging":
         slug_settings = {k: v for k, v in settings.items() if "SLUG" in k or k.endswith("_REGEX_SUBSTITUTIONS")}
         folder = bool(settings.get("USE_FOLDER_AS_CATEGORY") and settings.get("CATEGORY_SAVE_AS"))
-        return cls(settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT), slug_settings,
+        return cls(settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT) or 0, slug_settings,
                    settings.get("DEFAULT_CATEGORY", ""), folder)
 
     def exclude(self, story: Story, display: str) -> frozenset[str]:
@@ -158,7 +158,7 @@ def tag_stories(generator) -> None:
     name found in one story alone would make a tag page that lists only that story: a link that
     leads nowhere new, and a thin page."""
     settings = generator.settings
-    max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT)
+    max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT) or 0  # None: off, as 0
     min_stories = settings.get("BROADSHEET_AUTO_TAG_MIN_STORIES", AUTO_TAG_MIN_STORIES_DEFAULT)
     # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
     for article in [*generator.drafts, *generator.hidden_articles, *generator.drafts_translations,

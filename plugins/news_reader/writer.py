@@ -227,11 +227,11 @@ class SameBytesWriter(Writer):
         """Remove the files of the last build into this output that this one did not make
         (`pages.gone`), and the folders they leave empty: a rebuild leaves the site a build from
         scratch makes. Then list this build's files for the next one."""
-        listed = output_files() if self.pages else None
+        root = os.path.abspath(self.output_path)
+        listed = output_files(root) if self.pages else None
         if listed is None:
             return
-        root = os.path.abspath(self.output_path)
-        for path in gone(listed.folders.get(root, {}), self.pages.files, self._written_files, root):
+        for path in gone(listed.files, self.pages.files, self._written_files, root):
             try:
                 os.remove(path)
             except OSError as error:
@@ -245,7 +245,7 @@ class SameBytesWriter(Writer):
                     folder = os.path.dirname(folder)
             except OSError:
                 pass  # a folder that cannot be listed or removed (a link, a mount) stays
-        listed.save(root, self.pages.files)
+        listed.save(self.pages.files)
 
     def _open_w(self, filename, encoding, override=False):
         if not self._claim(filename, override):
