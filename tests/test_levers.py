@@ -515,6 +515,28 @@ def test_a_build_into_a_folder_inside_the_output_is_not_removed_by_the_next_buil
     assert _same_tree(tmp_path / "cold", out / "preview") == []
 
 
+def test_a_folder_that_cannot_be_removed_stays_and_the_build_ends(tmp_path, monkeypatch):
+    """The page of a deleted story is removed; the folder it leaves empty stays when the system
+    refuses to remove it (a mount, a link), and the build ends as usual: the collector resumed,
+    the memo saved (the next build renders nothing)."""
+    content, cache, out = _fixture_content(tmp_path / "content"), tmp_path / "cache", tmp_path / "out"
+    (content / "alone.txt").write_text("Date: 2011-07-04 09:00\n\nA story alone in its month\n\nIts only paragraph.\n",
+                                        encoding="utf-8")
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    page = next(out.rglob("a-story-alone-in-its-month.html"))
+    (content / "alone.txt").unlink()
+
+    def refuse(path):
+        raise PermissionError(f"cannot remove {path}")
+
+    monkeypatch.setattr(os, "rmdir", refuse)
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    assert not page.exists() and page.parent.is_dir() and gc.isenabled()
+    monkeypatch.undo()
+    _build(content, out, BROADSHEET_CACHE_PATH=str(cache))
+    assert _pages_report()[0] == 0
+
+
 def test_gone_leaves_files_without_a_stamp_outside_the_folder_changed_or_made_again(tmp_path):
     sys.path.insert(0, str(ROOT / "plugins"))
     from news_reader.pages import gone, stamp
