@@ -58,7 +58,7 @@ class Tagging:
     def of(cls, settings) -> "Tagging":
         slug_settings = {k: v for k, v in settings.items() if "SLUG" in k or k.endswith("_REGEX_SUBSTITUTIONS")}
         folder = bool(settings.get("USE_FOLDER_AS_CATEGORY") and settings.get("CATEGORY_SAVE_AS"))
-        return cls(settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT) or 0, slug_settings,
+        return cls(settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT) or 0, slug_settings,  # None: off, as 0
                    settings.get("DEFAULT_CATEGORY", ""), folder)
 
     def exclude(self, story: Story, display: str) -> frozenset[str]:
@@ -158,7 +158,8 @@ def tag_stories(generator) -> None:
     name found in one story alone would make a tag page that lists only that story: a link that
     leads nowhere new, and a thin page."""
     settings = generator.settings
-    max_tags = settings.get("BROADSHEET_AUTO_TAGS", MAX_TAGS_DEFAULT) or 0  # None: off, as 0
+    tagging = Tagging.of(settings)
+    max_tags = tagging.max_tags
     min_stories = settings.get("BROADSHEET_AUTO_TAG_MIN_STORIES", AUTO_TAG_MIN_STORIES_DEFAULT)
     # Drafts and hidden stories are in no tag list: a found tag of theirs would link to no page.
     for article in [*generator.drafts, *generator.hidden_articles, *generator.drafts_translations,
@@ -169,7 +170,6 @@ def tag_stories(generator) -> None:
     given: Counter[str] = Counter()  # tag slug → published stories the curator gave that tag
     candidates = []  # (story, its tags, the (name, slug) it may get as tags, most prominent first)
     listed = len(generator.articles)  # the stories in tag lists; translations are not (Pelican lists one)
-    tagging = Tagging.of(settings)
     for index, article in enumerate([*generator.articles, *generator.translations]):
         article.auto_tags = []
         found = _take_found(article)  # off the story even when tags are off: cached with an earlier setting
