@@ -80,20 +80,12 @@ class Tagging:
 
     def found(self, title_html: str, bullets_html, body_html: str, exclude) -> FoundTags:
         """`find_entities` on a story's typeset title, key points and body: every name, most
-        prominent first, with its slug (slugs are made in the workers, once per name in each)."""
+        prominent first, with its slug (made in the workers)."""
         names = tuple(find_entities(html.unescape(title_html), [html_to_text(p) for p in bullets_html],
                                     html_to_text(body_html), max_tags=None, exclude=exclude))
-        if _SLUGS_OF[0] != self.slug_settings:
-            _SLUGS_OF[:] = [self.slug_settings, {}]
-        known = _SLUGS_OF[1]
-        for name in names:
-            if name not in known:
-                known[name] = Tag(name, self.slug_settings).slug
-        return FoundTags(exclude, names, tuple(known[name] for name in names))
-
-
-#: The slug settings the names' slugs below were made with, and name → slug.
-_SLUGS_OF: list = [None, {}]
+        tags = [Tag(name, self.slug_settings) for name in names]
+        settle_slugs(tags)  # once per name in a build (the workers are forked after `forget_slugs`)
+        return FoundTags(exclude, names, tuple(tag.slug for tag in tags))
 
 
 def _excluded(tags, category) -> set[str]:
