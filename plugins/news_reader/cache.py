@@ -70,6 +70,24 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _dump_atomically(path: Path, value) -> Exception | None:
+    """Pickle `value` into `path` through a temporary file, so that a reader never sees half of
+    it; the error when it could not (the temporary file is then removed)."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        return None
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as error:
+        try:
+            temporary.unlink()
+        except OSError:
+            pass
+        return error
+
+
 class ParseCache:
     """The entries under one folder, for one fingerprint."""
 
@@ -105,19 +123,11 @@ class ParseCache:
     def store(self, display: str, digest: str, value) -> None:
         """Write an entry (atomically: a reader never sees half of one); a failure is only warned."""
         path = self._entry(display)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "wb") as handle:
-                pickle.dump((FORMAT, self.fingerprint, display, digest, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-            self.written += 1
-        except (OSError, pickle.PicklingError, TypeError, AttributeError) as error:
+        error = _dump_atomically(path, (FORMAT, self.fingerprint, display, digest, value))
+        if error:
             logger.warning("parse cache: could not write %s for %s (%s)", path, display, error)
-            try:
-                temporary.unlink()
-            except OSError:
-                pass
+        else:
+            self.written += 1
 
     def prune(self, displays) -> None:
         """Remove the entries of stories not in `displays` (and leftover temporary files)."""
@@ -171,13 +181,8 @@ class Memo:
     def save(self) -> None:
         if self.used == self.loaded:
             return
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "wb") as handle:
-                pickle.dump((FORMAT, self.fingerprint, self.used), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
-        except (OSError, pickle.PicklingError, TypeError) as error:
+        error = _dump_atomically(self.path, (FORMAT, self.fingerprint, self.used))
+        if error:
             logger.warning("parse cache: could not write %s (%s)", self.path, error)
 
 
@@ -211,12 +216,8 @@ class OutputFiles:
 
     def save(self, files: dict) -> None:
         """The files of the build just done into the folder, in place of its last ones."""
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                pickle.dump((_OUTPUT_FILES_FORMAT, self.folder, files), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
-        except (OSError, pickle.PicklingError) as error:
+        error = _dump_atomically(self.path, (_OUTPUT_FILES_FORMAT, self.folder, files))
+        if error:
             logger.warning("parse cache: could not write %s (%s)", self.path, error)
 
 
