@@ -30,14 +30,11 @@ def _by_date(stories, urls: dict[int, str]):
     return sorted(stories, key=lambda a: (a.date, urls[id(a)]), reverse=True)
 
 
-def _window(stories, position: dict[int, int], story, size: int):
-    """`size` stories around `story` in a date-sorted list (itself left out)."""
-    index = position[id(story)]
-    half = size // 2
-    start = max(0, index - half)
-    for other in stories[start : start + size + 1]:
-        if other is not story:
-            yield other
+def _around(stories: list, position: dict[int, int], key: int, size: int) -> list:
+    """`size` stories around the story with id `key` in a date-sorted list, itself among them
+    (a slice, made at C speed)."""
+    start = max(0, position[key] - size // 2)
+    return stories[start : start + size + 1]
 
 
 def find_related(
@@ -75,17 +72,22 @@ def find_related(
             continue
         found: dict[int, object] = {}
         for tag in own:
-            for other in _window(*in_order(by_tag, tag), story, candidates_per_tag):
-                found[id(other)] = other
-        # a candidate found through one tag's window may share others: count them all. Scored as
-        # tuples, not through a key function (a call per candidate); the position in the list
-        # breaks ties as `heapq.nsmallest(key=...)` does
-        scored = [(-len(own & tag_names[k]), abs(seconds[k] - when), urls[k], i, k) for i, k in enumerate(found)]
+            window = _around(*in_order(by_tag, tag), key, candidates_per_tag)
+            found.update(zip(map(id, window), window))
+        found.pop(key, None)
+        ids = list(found)
+        shared = list(map(len, map(own.intersection, map(tag_names.__getitem__, ids))))  # tags in common
+        # the chosen share at least as many tags as the max_related-th best: only those are scored, as
+        # tuples (no key function: a call per candidate); the place in `found` breaks ties as
+        # `heapq.nsmallest(key=...)` does
+        least = heapq.nlargest(max_related, shared)[-1] if ids and max_related > 0 else len(own) + 1
+        scored = [(-n, abs(seconds[k] - when), urls[k], i, k) for i, (k, n) in enumerate(zip(ids, shared)) if n >= least]
         chosen = [found[entry[-1]] for entry in heapq.nsmallest(max_related, scored)]
         if len(chosen) < max_related:
             category = _category(story)
             taken = {id(o) for o in chosen}
-            nearby = [o for o in _window(*in_order(by_category, category), story, candidates_per_tag) if id(o) not in taken]
+            window = _around(*in_order(by_category, category), key, candidates_per_tag)
+            nearby = [o for o in window if o is not story and id(o) not in taken]
             scored = [(abs(seconds[id(o)] - when), urls[id(o)], i) for i, o in enumerate(nearby)]
             chosen += [nearby[entry[-1]] for entry in heapq.nsmallest(max_related - len(chosen), scored)]
         related[key] = chosen
