@@ -9,7 +9,7 @@ from .jsonfeed import write_json_feeds
 from .cache import cache_templates, save_memos
 from .collector import pause_collector, resume_collector
 from .pages import list_sections
-from .prepare import prepare_all
+from .prepare import finish_preparing, prepare_all
 from .reader import StoryReader
 from .related import relate_stories
 from .sharing import describe_stories
@@ -32,6 +32,7 @@ def register():
     signals.article_generator_init.connect(forget_slugs)
     signals.article_generator_init.connect(prepare_all)
     signals.content_object_init.connect(settle_story_slugs)
+    signals.article_generator_pretaxonomy.connect(finish_preparing)  # first: every story is read
     signals.article_generator_pretaxonomy.connect(settle_stories)
     signals.article_generator_pretaxonomy.connect(tag_stories)
     signals.article_generator_finalized.connect(fix_urls)  # first: URLs are settled at pretaxonomy

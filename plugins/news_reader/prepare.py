@@ -1,10 +1,12 @@
-"""Parse and render every story once, on all cores, before Pelican reads them one by one.
+"""Parse and render every story once, on all cores, while Pelican reads them one by one.
 
 Pelican reads files in one process; parsing and typography are most of a build's time. When
-the article generator starts, `prepare_all` runs `prepare_story` for every `.txt` file in a
-process pool; the reader then takes each prepared result (checked against the file's size and
-modification time) instead of parsing again. The result is the same either way: the reader
-calls the same `prepare_story` itself for any file that was not prepared.
+the article generator starts, `prepare_all` hands every `.txt` file to a process pool, in the
+order Pelican will read them, and returns; the reader then takes each prepared result (waiting
+for it if need be, and checked against the file's size and modification time) instead of
+parsing again, so Pelican's own work on a story overlaps the parsing of the next ones. The
+result is the same either way: the reader calls the same `prepare_story` itself for any file
+that was not prepared.
 
 With `BROADSHEET_CACHE_PATH` set (see cache.py), prepared results are also kept on disk, keyed
 by the file's bytes and a fingerprint of the reader's code and settings: a rebuild parses only
@@ -17,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from . import render
@@ -29,6 +31,8 @@ from .tagging import FoundTags, Tagging
 
 logger = logging.getLogger(__name__)
 
+#: The endings of story files (Pelican hands files by their ending to a reader).
+STORY_EXTENSIONS = ("txt", "TXT")
 #: Below this many stories a pool costs more than it saves.
 PARALLEL_MIN_STORIES_DEFAULT = 64
 
@@ -114,21 +118,86 @@ def prepare_story(path: str, display: str, parser_settings: dict | None, tagging
 
 
 def take_prepared(path: str, display: str, parser_settings: dict | None) -> Prepared:
-    """The prepared result for `path` if the file is unchanged since, else a fresh one."""
-    prepared = _PREPARED.pop(os.path.abspath(path), None)
+    """The prepared result for `path` if the file is unchanged since, else a fresh one. A result
+    still being made in the pool is waited for; one the pool failed to make is made here."""
+    key = os.path.abspath(path)
+    prepared = _PREPARED.pop(key, None)
+    tagging = None
+    if prepared is None and _POOL is not None and key in _POOL.waiting:
+        try:
+            prepared = _POOL.take(key)
+        except Exception as error:  # noqa: BLE001 - a worker that died or failed: this process tries
+            logger.warning("%s: preparing it in a worker failed (%s: %s); preparing it again",
+                           display, type(error).__name__, error)
+        tagging = _POOL.tagging
     if prepared is not None and prepared.stamp == _stamp(path):
         return prepared
-    return prepare_story(path, display, parser_settings)
+    return prepare_story(path, display, parser_settings, tagging)
+
+
+class _Pool:
+    """Stories being prepared in a process pool (one worker per core) while Pelican reads the
+    ones already done: `function(batch, *shared)` for batches of items in the order they are
+    added, and each file's batch (a future of a list of results) and place there."""
+
+    def __init__(self, function, shared: tuple, tagging: Tagging | None):
+        self.executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
+        self.function, self.shared, self.tagging = function, shared, tagging
+        self.waiting: dict[str, tuple[Future, int]] = {}
+        self._keys: list[str] = []
+        self._items: list[tuple] = []
+
+    def add(self, key: str, item: tuple) -> None:
+        """Prepare `item`, the story of file `key`: handed to a worker with the next ones."""
+        self._keys.append(key)
+        self._items.append(item)
+        if len(self._items) == _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._items:
+            future = self.executor.submit(self.function, self._items, *self.shared)
+            for place, key in enumerate(self._keys):
+                self.waiting[key] = (future, place)
+            self._keys, self._items = [], []
+
+    def take(self, key: str) -> Prepared:
+        future, place = self.waiting.pop(key)
+        return future.result()[place]
+
+    def close(self) -> None:
+        """Wait for every batch (each stores its results in the cache) and end the workers."""
+        self.executor.shutdown(wait=True, cancel_futures=False)
+
+
+_POOL: _Pool | None = None
+#: Stories in one task of the pool.
+_BATCH = 16
+
+
+def _prepare_paths(work: list[tuple[str, str]], parser_settings, tagging) -> list[Prepared]:
+    return [prepare_story(path, display, parser_settings, tagging) for path, display in work]
+
+
+def _prepare_and_store_all(work: list[tuple], parser_settings, tagging, cache: ParseCache) -> list[Prepared]:
+    return [_prepare_and_store(stamp, data, display, parser_settings, tagging, cache, digest)
+            for stamp, data, display, digest in work]
 
 
 def prepare_all(generator) -> None:
-    """Prepare every story of the article generator: from the parse cache when it is on and
-    holds the story, else in a process pool (one worker per core) when there are many."""
+    """`article_generator_init`: prepare every story of the article generator, from the parse
+    cache when it is on and holds the story, else in a process pool when there are many. The
+    pool's work is handed out in the order Pelican reads the files, so that Pelican reads each
+    story while the workers prepare the next ones (`take_prepared`); `finish_preparing` waits
+    for what is left."""
+    global _CACHE
     _PREPARED.clear()
+    _close_pool()  # a pool left by a build that failed before it read every story
+    _CACHE = None
     settings = generator.settings
-    files = sorted(
-        generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"], extensions=("txt", "TXT"))
-    )
+    # Pelican reads the files in the order of this very call (a set: the order of its hashes)
+    files = [name for name in generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
+             if name.rpartition(".")[2] in STORY_EXTENSIONS]
     paths = [os.path.abspath(os.path.join(generator.path, name)) for name in files]
     displays = [os.path.relpath(path, settings.get("PATH", ".")) for path in paths]
     parser_settings = settings.get("BROADSHEET_PARSER", {})
@@ -142,22 +211,36 @@ def prepare_all(generator) -> None:
         return
     if len(files) < _parallel_minimum(settings) or (os.cpu_count() or 1) < 2:
         return
-    _PREPARED.update(zip(paths, _prepare_many(paths, displays, parser_settings, tagging)))
+    pool = _open_pool(_prepare_paths, (parser_settings, tagging), tagging)
+    for path, display in zip(paths, displays):
+        pool.add(path, (path, display))
+    pool.flush()
 
 
 def _parallel_minimum(settings) -> int:
     return settings.get("BROADSHEET_PARALLEL_MIN_STORIES", PARALLEL_MIN_STORIES_DEFAULT)
 
 
-def _prepare_many(paths, displays, parser_settings, tagging) -> list[Prepared]:
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(prepare_story, paths, displays, [parser_settings] * len(paths), [tagging] * len(paths),
-                             chunksize=16))
+def _open_pool(function, shared: tuple, tagging) -> _Pool:
+    global _POOL
+    _POOL = _Pool(function, shared, tagging)
+    return _POOL
+
+
+def _close_pool() -> None:
+    global _POOL
+    pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.close()
 
 
 def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, tagging, settings) -> None:
-    """Take every story from the cache, parse the ones it lacks, store them, prune the rest."""
-    missing = []  # (path, display, stamp, data, digest)
+    """Take every story from the cache; the ones it lacks are parsed (and stored) in the pool
+    when there are many (handed to it as they are found), else here."""
+    global _CACHE
+    missing = []  # (path, (stamp, data, display, digest))
+    pool = None
+    parallel = (os.cpu_count() or 1) >= 2
     for path, display in zip(paths, displays):
         try:
             stamp = _stamp(path)
@@ -169,16 +252,35 @@ def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, tagging
         cached = cache.load(display, digest)
         if isinstance(cached, Prepared):
             _PREPARED[path] = dataclasses.replace(cached, stamp=stamp)
-        else:
-            missing.append((path, display, stamp, data, digest))
-    work = [(stamp, data, display, parser_settings, tagging, cache, digest) for _, display, stamp, data, digest in missing]
-    if len(missing) >= _parallel_minimum(settings) and (os.cpu_count() or 1) >= 2:
-        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            fresh = list(pool.map(_prepare_and_store, *zip(*work), chunksize=16))
-    else:
-        fresh = [_prepare_and_store(*item) for item in work]
-    for (path, *_), prepared in zip(missing, fresh):
-        _PREPARED[path] = prepared
+            continue
+        missing.append((path, (stamp, data, display, digest)))
+        if pool is not None:
+            pool.add(*missing[-1])
+        elif parallel and len(missing) >= _parallel_minimum(settings):
+            pool = _open_pool(_prepare_and_store_all, (parser_settings, tagging, cache), tagging)
+            for item in missing:
+                pool.add(*item)
+    _CACHE = (cache, displays, len(missing))
+    if pool is not None:
+        pool.flush()
+        return
+    for path, (stamp, data, display, digest) in missing:
+        _PREPARED[path] = _prepare_and_store(stamp, data, display, parser_settings, tagging, cache, digest)
+
+
+#: The parse cache of the build in progress, the stories it keeps and how many were parsed.
+_CACHE: tuple[ParseCache, list[str], int] | None = None
+
+
+def finish_preparing(*_args) -> None:
+    """`article_generator_pretaxonomy` (first): every story is read; the pool's last results are
+    stored, its workers end, and the cache keeps only the entries of the stories there are."""
+    global _CACHE
+    _close_pool()
+    _PREPARED.clear()
+    if _CACHE is None:
+        return
+    (cache, displays, parsed), _CACHE = _CACHE, None
     cache.prune(displays)
     logger.info("parse cache %s: %d stories from the cache, %d parsed, %d entries removed",
-                cache.folder, cache.hits, len(missing), cache.pruned)
+                cache.folder, cache.hits, parsed, cache.pruned)

@@ -12,7 +12,7 @@ from pelican.readers import BaseReader
 from pelican.utils import SafeDatetime, slugify
 
 from .header import YEARS, parse_date
-from .prepare import take_prepared, typeset
+from .prepare import STORY_EXTENSIONS, take_prepared, typeset
 from .story import StoryError
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class StoryReader(BaseReader):
     """Reads plain-text news stories (`.txt`)."""
 
     enabled = True
-    file_extensions = ["txt", "TXT"]
+    file_extensions = list(STORY_EXTENSIONS)
 
     def read(self, filename):
         display = os.path.relpath(filename, self.settings.get("PATH", "."))
