@@ -53,6 +53,29 @@ def test_parallel_preparation_gives_the_same_site(tmp_path):
     assert _same_tree(tmp_path / "serial", tmp_path / "parallel") == []
 
 
+def test_stories_a_worker_fails_on_are_prepared_by_the_build(tmp_path, monkeypatch, caplog):
+    """A worker that fails (a bug, a killed process) loses no story: the build prepares it itself."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import prepare
+
+    content = _fixture_content(tmp_path / "content")
+    _build(content, tmp_path / "serial", BROADSHEET_PARALLEL_MIN_STORIES=10**9)
+    build, real = os.getpid(), prepare._prepare_data
+
+    def fails_in_workers(*args):
+        if os.getpid() != build:
+            raise MemoryError("worker out of memory")
+        return real(*args)
+
+    monkeypatch.setattr(prepare, "_prepare_data", fails_in_workers)
+    with caplog.at_level(logging.WARNING):
+        _build(content, tmp_path / "parallel", BROADSHEET_PARALLEL_MIN_STORIES=1, BROADSHEET_CACHE_PATH=str(tmp_path / "cache"))
+    failed = [r.getMessage() for r in caplog.records if "preparing it in a worker failed" in r.getMessage()]
+    assert len(failed) == len(list(content.glob("*.txt")))
+    assert "MemoryError: worker out of memory" in failed[0]
+    assert _same_tree(tmp_path / "serial", tmp_path / "parallel") == []
+
+
 # --- Broadsheet's parse cache (plugins/news_reader/cache.py) ---------------------------------------
 
 
