@@ -371,6 +371,22 @@ def _build_deleted(content: Path, story: Path, folder: Path, theme: Path) -> Pat
     return folder
 
 
+def test_each_template_is_analysed_once_a_build_and_not_again_in_the_next(tmp_path, monkeypatch):
+    """What a template reads is worked out once for all the templates that extend or import it."""
+    import jinja2
+
+    content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
+    parsed: list[str] = []
+    real = jinja2.Environment.parse
+    monkeypatch.setattr(jinja2.Environment, "parse", lambda self, source, *a, **k: parsed.append(source) or real(self, source, *a, **k))
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    base = (ROOT / "theme" / "templates" / "base.html").read_text(encoding="utf-8")
+    assert parsed.count(base) == 1 and len(parsed) == len(set(parsed)) > 5
+    parsed.clear()
+    _build(content, tmp_path / "out", BROADSHEET_CACHE_PATH=str(cache))
+    assert parsed == []  # kept with the page memo
+
+
 def test_a_page_edited_by_hand_is_not_removed_and_another_output_is_left_alone(tmp_path):
     """Removing the pages a rebuild no longer makes touches only files the last build wrote into
     this output, as it wrote them: a build into another folder with the same cache removes

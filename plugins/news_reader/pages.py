@@ -302,6 +302,7 @@ class PageMemo:
         self._shared: dict[tuple, tuple[list, str]] = {}
         self._splits: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._jinja = jinja_options(settings)  # how templates are parsed (what they read depends on it)
+        self._analyses: dict[str, tuple[frozenset, tuple]] = {}  # a template's source hash → what it reads, uses
         self._files: dict[str, tuple[int, int] | None] = {}  # every file remembered in this build → its stamp
 
     def key(self, template: jinja2.Template, name: str, context: dict, arguments: dict,
@@ -406,11 +407,14 @@ class PageMemo:
                 return None  # `{% include ... ignore missing %}`: Jinja decides when it renders
             digest = _sha(source)
             sources += (current, digest)
-            analysis = self.store.get(f"template {self._jinja} {digest}")  # kept for the next build too
+            analysis = self._analyses.get(digest)
             if analysis is None:
-                tree = environment.parse(source)
-                analysis = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
-                self.store.put(f"template {self._jinja} {digest}", analysis)
+                analysis = self.store.get(f"template {self._jinja} {digest}")  # the last build's
+                if analysis is None:
+                    tree = environment.parse(source)
+                    analysis = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
+                    self.store.put(f"template {self._jinja} {digest}", analysis)  # kept for the next build too
+                self._analyses[digest] = analysis  # base.html once, not once for each template extending it
             found, used = analysis
             if None in used:
                 return None
