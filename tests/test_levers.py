@@ -487,6 +487,7 @@ def test_pages_rendered_while_the_build_goes_on_are_those_rendered_at_its_end(tm
     monkeypatch.setattr(rendering, "PARALLEL_MIN_PAGES", 10**9)  # pages not handed early: rendered at the end, here
     monkeypatch.setattr(rendering, "spare_cores", lambda: 10**6)  # never wait for a worker to be done
     monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 20)
+    monkeypatch.setattr(rendering, "FIRST_EARLY_PAGES", 20)
     parent, real_render = os.getpid(), rendering.render
 
     def late_in_a_worker(job, context):
@@ -505,6 +506,7 @@ def test_pages_rendered_while_the_build_goes_on_are_those_rendered_at_its_end(tm
 
     handed.clear()
     monkeypatch.setattr(rendering, "EARLY_MIN_PAGES", 1)
+    monkeypatch.setattr(rendering, "FIRST_EARLY_PAGES", 1)
     ferry.write_text(ferry.read_text(encoding="utf-8") + "\nIt sailed again at noon.\n", encoding="utf-8")
     _build(content, output, **settings, **cache)
     assert str(story_page) in handed
@@ -541,6 +543,34 @@ def test_pages_a_worker_had_not_begun_when_the_build_ended_are_rendered_with_tho
     assert gc.get_freeze_count() == 0  # what was frozen for the forks is collected again (`pelican --autoreload` builds on in one process)
     _build(content, tmp_path / "pelican_writer", BROADSHEET_WRITE_UNCHANGED=True)
     assert _same_tree(tmp_path / "pelican_writer", tmp_path / "out") == []
+
+
+def test_a_worker_renders_pages_before_the_feeds_are_written(tmp_path, monkeypatch):
+    """Stories' pages are asked for before the feeds (writer.pages_before_feeds), and the first
+    worker takes `FIRST_EARLY_PAGES` of them: the spare core renders while this process writes
+    the feeds. The site is the one Pelican's own order makes."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import rendering, writer
+
+    content = _fixture_content(tmp_path / "content")
+    _synthetic(content, 60)
+    events: list[str] = []
+    real_start, real_feed = rendering.start, writer.SameBytesWriter.write_feed
+    monkeypatch.setattr(rendering, "start", lambda items, settle: events.append(f"worker {len(items)}") or real_start(items, settle))
+    monkeypatch.setattr(writer.SameBytesWriter, "write_feed", lambda *a, **k: events.append("feed") or real_feed(*a, **k))
+    monkeypatch.setattr(rendering, "spare_cores", lambda: 1)
+    _build(content, tmp_path / "out")
+    assert events[0] == f"worker {rendering.FIRST_EARLY_PAGES}" and "feed" in events
+    # Pelican's order (feeds first) and its own writer: the plugin registers this no-op instead
+    import news_reader
+    from pelican import signals
+
+    signals.article_generator_finalized.disconnect(writer.pages_before_feeds)
+    monkeypatch.setattr(news_reader, "pages_before_feeds", lambda generator: events.append("Pelican's order"))
+    events.clear()
+    _build(content, tmp_path / "pelican", BROADSHEET_WRITE_UNCHANGED=True)
+    assert "Pelican's order" in events
+    assert _same_tree(tmp_path / "pelican", tmp_path / "out") == []
 
 
 def test_a_build_into_a_folder_inside_the_output_is_not_removed_by_the_next_build_outside(tmp_path):

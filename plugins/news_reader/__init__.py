@@ -16,7 +16,7 @@ from .sharing import describe_stories
 from .tagging import tag_stories
 from .site import forget_slugs, report_build, settle_stories, settle_story_slugs, strip_feed_markup
 from .sitemap import write_site_files
-from .writer import fast_listings, fix_urls, get_writer, remove_gone, render_pages, report_writes
+from .writer import fast_listings, fix_urls, get_writer, pages_before_feeds, remove_gone, render_pages, report_writes
 
 
 def add_reader(readers):
@@ -41,6 +41,7 @@ def register():
     signals.article_generator_finalized.connect(relate_stories)
     signals.article_generator_finalized.connect(describe_stories)
     signals.article_generator_finalized.connect(fast_listings)
+    signals.article_generator_finalized.connect(pages_before_feeds)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.article_writer_finalized.connect(write_site_files)
     signals.all_generators_finalized.connect(report_build)

@@ -2,9 +2,9 @@
 
 Pelican renders each page the moment a generator asks for it, in one process. Broadsheet's writer
 (writer.py) instead notes each page to render (a `Job`: its template, its context, its file). Once
-`EARLY_MIN_PAGES` pages are noted and a core is spare, it hands them to a forked worker (`start`),
-which renders them while the build's own process goes on asking for pages (a cold build spends
-seconds there with one core idle). At the end such a worker is told to stop after the page in
+`EARLY_MIN_PAGES` pages are noted (`FIRST_EARLY_PAGES` for the first worker) and a core is
+spare, it hands them to a forked worker (`start`), which renders them while the build's own
+process goes on asking for pages (a cold build spends seconds there with one core idle). At the end such a worker is told to stop after the page in
 hand, and the pages it has not begun join those left (`run`): forked workers each take every
 n-th page, the build's own process taking its share.
 
@@ -32,6 +32,8 @@ from .pages import stamp
 PARALLEL_MIN_PAGES = 40
 #: A worker starts on the pages noted so far once there are this many and a core is spare.
 EARLY_MIN_PAGES = 200
+#: The first worker starts sooner: until then the spare cores have nothing to do.
+FIRST_EARLY_PAGES = 40
 
 
 @dataclass

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 
 import jinja2
+from pelican import signals
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
@@ -173,7 +174,7 @@ class SameBytesWriter(Writer):
 
     def _start_early(self) -> None:
         """Hand the pages noted so far to a worker, when there are enough and a core is spare."""
-        if len(self._jobs) < rendering.EARLY_MIN_PAGES:
+        if len(self._jobs) < (rendering.EARLY_MIN_PAGES if self._early else rendering.FIRST_EARLY_PAGES):
             return
         if sum(not worker.finished() for worker in self._early) >= rendering.spare_cores():
             return
@@ -403,6 +404,20 @@ def _listing_pages(generator, write, kind: str, pairs) -> None:
                 continue
             logger.error('Failed to write %s page for "%s".', kind.capitalize(), wrapper)
             raise
+
+
+def pages_before_feeds(generator) -> None:
+    """`article_generator_finalized`: this generator asks for its pages first, then writes its
+    feeds (Pelican's order is the other way round). Pages are noted to be rendered by workers on
+    the spare cores (rendering.py), feeds are written here: asked first, the feeds kept those cores
+    idle for their whole time. Neither reads what the other writes: the same files."""
+
+    def generate_output(writer):
+        generator.generate_pages(writer)
+        generator.generate_feeds(writer)
+        signals.article_writer_finalized.send(generator, writer=writer)
+
+    generator.generate_output = generate_output
 
 
 def fast_listings(generator) -> None:
