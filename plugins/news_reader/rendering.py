@@ -18,14 +18,10 @@ error in a worker fails the build with the page's name, as it would serially.
 
 from __future__ import annotations
 
-import gc
 import mmap
-import os
-import pickle
-import tempfile
-import traceback
 from dataclasses import dataclass
 
+from .forked import Child, fork, spare_cores
 from .pages import stamp
 
 #: Below this many pages to render, forking costs more than it saves.
@@ -69,11 +65,6 @@ def render(job: Job, context: dict) -> bytes:
     return job.template.render(context).encode("utf-8")
 
 
-def spare_cores() -> int:
-    """Cores beyond the build's own process, where workers can be forked."""
-    return (os.cpu_count() or 1) - 1 if hasattr(os, "fork") else 0
-
-
 def run(jobs: dict[str, Job], settle) -> list[Done]:
     """Render and settle (`settle(filename, data) -> written`) every job; in worker processes
     when there are many."""
@@ -89,11 +80,6 @@ def run(jobs: dict[str, Job], settle) -> list[Done]:
     return done + pages_of(outcomes)
 
 
-def thaw() -> None:
-    """Once every worker is done: the objects frozen at a fork (`start`) are collected again."""
-    gc.unfreeze()
-
-
 def pages_of(outcomes) -> list[Done]:
     """The pages of the workers' outcomes (`Worker.outcome`); the first error raised, naming its page."""
     for outcome in outcomes:
@@ -103,34 +89,24 @@ def pages_of(outcomes) -> list[Done]:
 
 
 class Worker:
-    """A forked process rendering and settling its pages (`jobs`); what it did is read with
+    """A forked child rendering and settling its pages (`jobs`); what it did is read with
     `outcome`. Told to `stop`, it ends after the page in hand."""
 
-    def __init__(self, pid: int, report, jobs: dict[str, Job], stop: mmap.mmap):
-        self.pid, self.jobs, self._report, self._stop, self._status = pid, jobs, report, stop, None
+    def __init__(self, child: Child, jobs: dict[str, Job], stop: mmap.mmap):
+        self.jobs, self._child, self._stop = jobs, child, stop
 
     def stop(self) -> None:
         self._stop[0] = 1
 
     def finished(self) -> bool:
         """Whether the worker is done (without waiting for it)."""
-        if self._status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self._status = status
-        return self._status is not None
+        return self._child.finished()
 
     def outcome(self) -> list[Done] | str:
         """Once it is done: its pages, or the traceback of its error."""
-        if self._status is None:
-            self._status = os.waitpid(self.pid, 0)[1]
+        outcome = self._child.outcome()
         self._stop.close()
-        with self._report as report:
-            report.seek(0)
-            try:
-                return pickle.load(report)
-            except EOFError:
-                return "the worker ended without a word"
+        return outcome
 
 
 def _share(items, settle, stop: mmap.mmap | None = None) -> list[Done]:
@@ -148,21 +124,7 @@ def _share(items, settle, stop: mmap.mmap | None = None) -> list[Done]:
 
 
 def start(items, settle) -> Worker:
-    """Fork a worker that renders and settles `items` ((filename, job) pairs). It reports to a
-    temporary file, not a pipe, so it never waits for the build to read what it did; it reads
-    whether to stop from a byte of memory it shares with the build."""
-    report, stop = tempfile.TemporaryFile(), mmap.mmap(-1, 1)
-    gc.freeze()  # neither process's garbage collection walks (and so copies) the memory they share
-    pid = os.fork()
-    if pid:
-        return Worker(pid, report, dict(items), stop)
-    code = 0
-    try:
-        try:
-            outcome = _share(items, settle, stop)
-        except BaseException:  # noqa: BLE001 - the parent reports it, naming the page
-            outcome, code = traceback.format_exc(), 1
-        pickle.dump(outcome, report, protocol=pickle.HIGHEST_PROTOCOL)
-        report.flush()
-    finally:
-        os._exit(code)
+    """Fork a worker that renders and settles `items` ((filename, job) pairs); it reads whether
+    to stop from a byte of memory it shares with the build."""
+    stop = mmap.mmap(-1, 1)
+    return Worker(fork(_share, items, settle, stop), dict(items), stop)

@@ -24,7 +24,7 @@ from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from .cache import memo, output_files
-from . import rendering
+from . import forked, rendering
 from .pages import PAGE_KEYS, PageMemo, gone, stamp
 
 logger = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ class SameBytesWriter(Writer):
             # the workers are done: pages written over theirs (`after`) come last, and stand
             finished += rendering.run({**left, **jobs, **after}, write_changed)
         finally:
-            rendering.thaw()
+            forked.thaw()
         for done in finished:
             self.written += done.written
             self.unchanged += not done.written
