@@ -504,6 +504,36 @@ def test_related_stays_linear_when_every_story_shares_a_tag(monkeypatch):
     assert all("t0" in o.tags for o in first)  # two shared tags beat one
 
 
+def test_related_stories_shared_out_to_forked_children_are_those_found_in_one_process(monkeypatch):
+    """Many stories to relate are shared out between forked children (related.find_related_on_all_cores):
+    the same answers, and an error in a child fails with its traceback."""
+    import os
+
+    from news_reader import forked, related as module
+
+    monkeypatch.setattr(module, "PARALLEL_MIN_STORIES", 50)
+    monkeypatch.setattr(forked, "spare_cores", lambda: 2)  # three parts, on any machine
+    stories = [fake(f"s{i:04}", (i * 37) % 400, [f"t{i % 13}", f"u{i % 29}", "Common"][: 1 + i % 3], f"c{i % 5}")
+               for i in range(600)]
+    by_url = lambda found: {s.url: [o.url for o in found.get(id(s), [])] for s in stories}  # noqa: E731
+    alone = by_url(find_related(stories))
+    assert by_url(module.find_related_on_all_cores(stories)) == alone
+    shared = module.find_related_on_all_cores(stories, only={id(s) for s in stories[::4]})
+    assert set(shared) == {id(s) for s in stories[::4]}
+    assert all(by_url(shared)[s.url] == alone[s.url] for s in stories[::4])
+
+    parent, real = os.getpid(), module.find_related
+
+    def fails_in_a_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise ValueError("no related stories here")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "find_related", fails_in_a_child)
+    with pytest.raises(RuntimeError, match="ValueError: no related stories here"):
+        module.find_related_on_all_cores(stories)
+
+
 def test_story_page_lists_related_stories(local):
     pages = story_pages(local)
     page = soup(pages[SEED_TITLE])

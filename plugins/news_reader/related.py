@@ -4,7 +4,9 @@ of the same category, nearest in time first.
 Linear in the number of stories: every story is looked up in an index (tag → its stories,
 newest first; category → its stories) and only a window of `CANDIDATES_PER_TAG_DEFAULT`
 neighbours around it in each list is scored, so a tag on every story costs no more than a
-rare one. Ties go to the story nearest in time, then to the URL (deterministic builds).
+rare one. Ties go to the story nearest in time, then to the URL (deterministic builds). Each
+story's answer depends on the indexes only, so many stories are shared out between forked
+children on the spare cores (forked.py).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 
+from . import forked
 from .cache import memo
 
 RELATED_MAX_DEFAULT = 3
 CANDIDATES_PER_TAG_DEFAULT = 24
+#: Fewer stories to relate than this per core: forking a child costs more than it saves.
+PARALLEL_MIN_STORIES = 400
 
 
 def _tag_names(story) -> frozenset[str]:
@@ -94,6 +99,34 @@ def find_related(
     return related
 
 
+def find_related_on_all_cores(stories, *, max_related: int = RELATED_MAX_DEFAULT, only: set[int] | None = None) -> dict[int, list]:
+    """`find_related`, shared with forked children on the spare cores when there are many stories
+    to relate: each works out every n-th of them and reports them by their place in `stories`."""
+    wanted = [place for place, story in enumerate(stories) if only is None or id(story) in only]
+    parts = min(forked.spare_cores() + 1, len(wanted) // PARALLEL_MIN_STORIES)
+    if parts < 2:
+        return find_related(stories, max_related=max_related, only=only)
+    shares = [wanted[first::parts] for first in range(parts)]
+    children = [forked.fork(_related_places, stories, max_related, share) for share in shares[1:]]
+    try:
+        related = find_related(stories, max_related=max_related, only={id(stories[place]) for place in shares[0]})
+    finally:
+        outcomes = [child.outcome() for child in children]  # never leave a child behind
+        forked.thaw()
+    for outcome in outcomes:
+        if isinstance(outcome, str):
+            raise RuntimeError(f"relating stories in a child process failed:\n{outcome}")
+        related.update({id(stories[place]): [stories[other] for other in chosen] for place, chosen in outcome.items()})
+    return related
+
+
+def _related_places(stories, max_related: int, share: list[int]) -> dict[int, list[int]]:
+    """`find_related` for the stories at these places in `stories`, by place."""
+    related = find_related(stories, max_related=max_related, only={id(stories[place]) for place in share})
+    places = {id(story): place for place, story in enumerate(stories)}
+    return {places[key]: [places[id(other)] for other in chosen] for key, chosen in related.items()}
+
+
 def _inputs(story) -> tuple:
     """What `find_related` reads of a story but its URL: its tags, category and time."""
     return tuple(sorted(_tag_names(story))), _category(story), story.date.timestamp()
@@ -130,7 +163,7 @@ def related_stories(stories, max_related: int, kept) -> tuple[dict[int, list], t
     settings = (max_related, CANDIDATES_PER_TAG_DEFAULT)
     by_url = {s.url: s for s in stories}
     if kept is None or kept[0] != settings or len(by_url) != len(stories) or any(s.date.tzinfo is None for s in stories):
-        related = find_related(stories, max_related=max_related)
+        related = find_related_on_all_cores(stories, max_related=max_related)
     else:
         before, chosen = kept[1], kept[2]
         changed = {url for url, inputs in now.items() if before.get(url) != inputs} | (before.keys() - now.keys())
@@ -141,7 +174,7 @@ def related_stories(stories, max_related: int, kept) -> tuple[dict[int, list], t
             affected = set(by_url)
             related = {}
         if affected:
-            related.update(find_related(stories, max_related=max_related, only={id(by_url[url]) for url in affected}))
+            related.update(find_related_on_all_cores(stories, max_related=max_related, only={id(by_url[url]) for url in affected}))
     keep = (settings, now, {s.url: [o.url for o in related.get(id(s), [])] for s in stories})
     return related, keep
 
