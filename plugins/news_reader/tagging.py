@@ -71,6 +71,7 @@ class Tagging:
             category = os.path.basename(os.path.dirname(display))
         else:
             category = self.default_category
+        settle_slugs(tags)  # once per name in a build, as the found names' below
         return frozenset(_excluded(tags, category))
 
     def find(self, story: Story, pieces: dict, body_html: str, display: str) -> FoundTags | None:
