@@ -264,12 +264,15 @@ def _pelican_listing_pages(generator, write, kind, pairs):
 
 def test_urls_worked_out_once_and_fast_listings_give_the_same_site(tmp_path, monkeypatch):
     sys.path.insert(0, str(ROOT / "plugins"))
-    from news_reader import writer
+    from news_reader import site, writer
 
     content = _fixture_content(tmp_path / "content")
+    for name, text in (("storm_a.txt", "It closed the road."), ("storm_b.txt", "It closed the road again.")):
+        (content / name).write_text(f"Date: 2024-05-01\n\nStorm closes coastal road\n\n{text}\n", encoding="utf-8")
     authors = {"AUTHOR_SAVE_AS": "author/{slug}.html"}  # written here, so that they are compared too
     _build(content, tmp_path / "fixed", **authors)
-    monkeypatch.setattr(writer, "_fixed_class", lambda cls: cls)  # Pelican's own URL properties
+    assert len(list((tmp_path / "fixed").rglob("storm-closes-coastal-road*.html"))) == 2  # a URL kept, then changed
+    monkeypatch.setattr(site, "_fixed_class", lambda cls: cls)  # Pelican's own URL properties
     monkeypatch.setattr(writer, "_listing_pages", _pelican_listing_pages)  # and its own listing pages
     _build(content, tmp_path / "plain", BROADSHEET_WRITE_UNCHANGED=True, **authors)
     assert list((tmp_path / "plain" / "author").glob("*.html"))

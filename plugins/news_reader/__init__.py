@@ -16,7 +16,7 @@ from .sharing import describe_stories
 from .tagging import tag_stories
 from .site import forget_slugs, report_build, settle_stories, settle_story_slugs, strip_feed_markup
 from .sitemap import write_site_files
-from .writer import fast_listings, fix_urls, get_writer, pages_before_feeds, remove_gone, render_pages, report_writes
+from .writer import fast_listings, get_writer, pages_before_feeds, remove_gone, render_pages, report_writes
 
 
 def add_reader(readers):
@@ -35,7 +35,6 @@ def register():
     signals.article_generator_pretaxonomy.connect(finish_preparing)  # first: every story is read
     signals.article_generator_pretaxonomy.connect(settle_stories)
     signals.article_generator_pretaxonomy.connect(tag_stories)
-    signals.article_generator_finalized.connect(fix_urls)  # first: URLs are settled at pretaxonomy
     signals.article_generator_finalized.connect(rank_tags)
     signals.article_generator_finalized.connect(list_sections)
     signals.article_generator_finalized.connect(relate_stories)

@@ -55,7 +55,7 @@ from .cache import jinja_options
 #: Attributes that hold the whole site (the context, every setting), not the object itself: the
 #: settings are hashed once for the build.
 _SKIPPED = frozenset({"_context", "settings"})
-#: A story's URL and file, worked out on first use and then kept as attributes (writer.fix_urls):
+#: A story's URL and file, worked out on first use and then kept as attributes (site._keep_urls):
 #: hashed as read, whether already kept or not.
 _STORY_URLS = ("url", "save_as")
 #: Objects this many links away from a page's variable count by what names them, not by all

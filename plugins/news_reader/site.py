@@ -3,6 +3,7 @@ feeds, and the build's account of every story file."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -36,10 +37,55 @@ LAST_REPORT = BuildReport()
 def settle_stories(generator) -> None:
     """Before tags and categories are counted: one page per text, a URL of its own for each, and
     one order for every listing (newest first; stories of the same time by file name)."""
-    _drop_repeated_texts(generator)
+    paths = {id(a): a.relative_source_path for a in generator.articles}  # (a `relpath` at each read)
+    _drop_repeated_texts(generator, paths)
+    for article in generator.articles:
+        _keep_urls(article)
     dedupe_slugs(generator)
-    generator.articles.sort(key=lambda a: (a.date, a.relative_source_path), reverse=True)
+    generator.articles.sort(key=lambda a: (a.date, paths[id(a)]), reverse=True)
     _link_neighbours(generator.articles)
+
+
+# --- URLs worked out once ---------------------------------------------------------------------------
+
+#: Article class → its subclass whose `url` and `save_as` are worked out once per story.
+_FIXED_CLASSES: dict[type, type] = {}
+#: What such a subclass keeps once worked out.
+_KEPT = ("url", "save_as", "url_format")
+
+
+def _fixed_class(cls: type) -> type:
+    fixed = _FIXED_CLASSES.get(cls)
+    if fixed is None:
+        # the same name: Pelican reads settings by class name (ARTICLE_URL); isinstance still holds
+        fixed = type(cls.__name__, (cls,), {
+            "__module__": cls.__module__,
+            "__doc__": cls.__doc__,
+            "url": functools.cached_property(cls.url.fget),
+            "save_as": functools.cached_property(cls.save_as.fget),
+            "url_format": functools.cached_property(cls.url_format.fget),  # what both are made from
+        })
+        _FIXED_CLASSES[cls] = fixed
+    return fixed
+
+
+def _keep_urls(article) -> None:
+    """Pelican works out a story's URL anew, from its settings and metadata, every time it is read
+    (`article.url`, `article.save_as`): its own check of each story, our check of distinct URLs,
+    and tag, category, edition and archive pages read them tens of thousands of times at 1,000
+    stories. Dates and status are settled by now (pretaxonomy), and a slug changed after this
+    (`dedupe_slugs`) forgets them (`_forget_urls`), so each published story keeps the URL it
+    works out first; the pages are the same."""
+    cls = type(article)
+    if isinstance(getattr(cls, "url", None), property) and isinstance(getattr(cls, "save_as", None), property):
+        article.__class__ = _fixed_class(cls)
+
+
+def _forget_urls(article) -> None:
+    """A story whose slug changed works out its URLs again."""
+    if type(article) in _FIXED_CLASSES.values():
+        for name in _KEPT:
+            vars(article).pop(name, None)
 
 
 #: (wrapper class, name) → slug, for the build in progress.
@@ -76,13 +122,14 @@ def _link_neighbours(articles) -> None:
         article.prev_article = articles[index + 1] if index + 1 < len(articles) else None
 
 
-def _drop_repeated_texts(generator) -> None:
-    """The same story added twice (same title and text) is published once, from the first file."""
+def _drop_repeated_texts(generator, paths: dict[int, str]) -> None:
+    """The same story added twice (same title and text) is published once, from the first file
+    (`paths`: each story's path in the content folder)."""
     LAST_REPORT.skipped.clear()
     seen: dict[str, str] = {}
     kept = []
-    for article in sorted(generator.articles, key=lambda a: a.relative_source_path):
-        path = article.relative_source_path
+    for article in sorted(generator.articles, key=lambda a: paths[id(a)]):
+        path = paths[id(article)]
         # the text as read (`content` would rewrite its links first, on every read)
         key = hashlib.sha256(f"{article.title}\n{article._content}".encode()).hexdigest()
         if key in seen:
@@ -108,9 +155,10 @@ def dedupe_slugs(generator) -> None:
         key=lambda article: article.source_path,
     )
     for article in stories:
-        original, number, path = article.slug, 2, article.save_as  # worked out anew on each read
+        original, number, path = article.slug, 2, article.save_as  # kept for a published story (_keep_urls)
         while path in seen:
             article.slug, number = f"{original}-{number}", number + 1
+            _forget_urls(article)
             path = article.save_as
         if article.slug != original:
             logger.warning(

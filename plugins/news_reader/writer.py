@@ -12,7 +12,6 @@ a page or feed whose bytes are already on disk is not written again.
 
 from __future__ import annotations
 
-import functools
 import io
 import logging
 import os
@@ -330,39 +329,6 @@ def get_writer(pelican_object):
     if pelican_object.settings.get("BROADSHEET_WRITE_UNCHANGED", False):
         return None
     return SameBytesWriter
-
-
-# --- URLs worked out once --------------------------------------------------------------------------
-
-#: Article class → its subclass whose `url` and `save_as` are computed once per article.
-_FIXED_CLASSES: dict[type, type] = {}
-
-
-def _fixed_class(cls: type) -> type:
-    fixed = _FIXED_CLASSES.get(cls)
-    if fixed is None:
-        # the same name: Pelican reads settings by class name (ARTICLE_URL); isinstance still holds
-        fixed = type(cls.__name__, (cls,), {
-            "__module__": cls.__module__,
-            "__doc__": cls.__doc__,
-            "url": functools.cached_property(cls.url.fget),
-            "save_as": functools.cached_property(cls.save_as.fget),
-            "url_format": functools.cached_property(cls.url_format.fget),  # what both are made from
-        })
-        _FIXED_CLASSES[cls] = fixed
-    return fixed
-
-
-def fix_urls(generator) -> None:
-    """`article_generator_finalized` (connected first): Pelican works out a story's URL anew, from
-    its settings and metadata, every time a template reads `article.url`; tag, category, edition
-    and archive pages read it tens of thousands of times at 1,000 stories, and related stories
-    twice per story. Slugs, dates and status are settled by now (site.py, at pretaxonomy), so
-    each published story keeps the URL it has now; the pages are the same."""
-    for article in generator.articles:
-        cls = type(article)
-        if isinstance(getattr(cls, "url", None), property) and isinstance(getattr(cls, "save_as", None), property):
-            article.__class__ = _fixed_class(cls)
 
 
 # --- Tag and category pages in linear time ---------------------------------------------------------
