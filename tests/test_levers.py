@@ -280,6 +280,33 @@ def test_urls_worked_out_once_and_fast_listings_give_the_same_site(tmp_path, mon
 
 
 
+def test_story_cards_rendered_once_a_build_give_the_same_listing_pages(tmp_path, monkeypatch):
+    """A story's card is rendered once a build for each depth of page (cards.once_per_build), not
+    once for every listing page it is on; the pages are those of a card rendered every time."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import cards
+
+    content = _fixture_content(tmp_path / "content")
+    _synthetic(content, 30)
+    rendered: list[tuple] = []
+    real = cards.once_per_build
+
+    def counting(macro, story, *arguments):
+        rendered.append((id(story), *arguments))
+        return real(macro, story, *arguments)
+
+    monkeypatch.setattr(cards, "once_per_build", counting)
+    monkeypatch.setattr(cards, "_CARDS", {})
+    _build(content, tmp_path / "once", BROADSHEET_WRITE_UNCHANGED=True)  # rendered here, in one process
+    assert len(set(rendered)) < len(rendered) / 2  # most cards are on several listing pages
+    cards_on_pages = sum(p.read_text(encoding="utf-8").count('<article class="story-summary')
+                         for p in (tmp_path / "once").rglob("*.html"))
+    assert cards_on_pages == len(rendered)
+    monkeypatch.setattr(cards, "once_per_build", lambda macro, story, *arguments: macro(story, *arguments))
+    _build(content, tmp_path / "every_time", BROADSHEET_WRITE_UNCHANGED=True)
+    assert _same_tree(tmp_path / "every_time", tmp_path / "once") == []
+
+
 def test_listing_pages_list_stories_as_pelican_does():
     sys.path.insert(0, str(ROOT / "plugins"))
     from news_reader.writer import _in_date_order

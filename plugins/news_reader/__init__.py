@@ -7,6 +7,7 @@ from .config import check_parser_settings
 from .entities import rank_tags
 from .jsonfeed import write_json_feeds
 from .cache import cache_templates, save_memos
+from .cards import add_template_globals, forget_cards
 from .collector import pause_collector, resume_collector
 from .pages import list_sections
 from .prepare import finish_preparing, prepare_all
@@ -30,6 +31,8 @@ def register():
     signals.readers_init.connect(add_reader)
     signals.article_generator_init.connect(pause_collector)  # first
     signals.article_generator_init.connect(forget_slugs)
+    signals.article_generator_init.connect(forget_cards)
+    signals.generator_init.connect(add_template_globals)
     signals.article_generator_init.connect(prepare_all)
     signals.content_object_init.connect(settle_story_slugs)
     signals.article_generator_pretaxonomy.connect(finish_preparing)  # first: every story is read
