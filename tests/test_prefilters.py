@@ -32,7 +32,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "plugins"))
 
 from news_reader import rules  # noqa: E402
-from news_reader.clean import _PUNCTUATION_CATEGORIES, MOJIBAKE_SIGN, normalise  # noqa: E402
+from news_reader.clean import _MOJIBAKE_CLASS, _PUNCTUATION_CATEGORIES, MOJIBAKE_SIGN, normalise  # noqa: E402
 from news_reader.parse import parse_story  # noqa: E402
 
 
@@ -66,6 +66,17 @@ def test_every_match_of_ftfys_badness_pattern_needs_a_mojibake_sign():
     for alternative in alternatives:
         needed = [chars for chars in map(_class_chars, alternative.data) if chars is not None]
         assert any(chars <= SIGNS for chars in needed), f"an alternative of BADNESS_RE needs no sign: {alternative}"
+
+
+def test_the_copy_of_ftfys_categories_is_ftfys_and_ftfy_loads_only_when_needed():
+    """clean.py copies the categories so that a build whose stories show no sign never imports ftfy."""
+    import subprocess
+
+    assert _MOJIBAKE_CLASS == "".join(c for name, c in MOJIBAKE_CATEGORIES.items() if name not in _PUNCTUATION_CATEGORIES)
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import news_reader.clean as c; "
+             "c.normalise('A plain story, with ‘curly’ quotes — and a dash.'); print('ftfy' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", probe, str(HERE.parent / "plugins")], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"
 
 
 def test_ordinary_punctuation_is_no_sign():
