@@ -67,6 +67,15 @@ def fork(function, *args) -> Child:
         os._exit(code)
 
 
+def made(outcomes: list, work: str) -> list:
+    """The children's outcomes (`Child.outcome`), once every child is done; the first failure
+    raised, with its traceback (`work` says what the children were doing)."""
+    for outcome in outcomes:
+        if isinstance(outcome, str):
+            raise RuntimeError(f"{work} in a child process failed:\n{outcome}")
+    return outcomes
+
+
 def thaw() -> None:
     """Once every child is done: the objects frozen at a fork are collected again."""
     gc.unfreeze()

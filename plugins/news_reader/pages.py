@@ -29,10 +29,10 @@ and 4 when the templates read `articles_previous_page` and `articles_next_page`;
 that reads `articles_paginator` (a link away from every story) renders them all.
 
 The memo (`memo-pages.bin` in the cache folder) keeps only the calls and pages of the last build.
-The files they wrote are listed per output folder (cache.OutputFiles): a page or feed of the last build
-into a folder that this one does not make (a deleted story's page, an edition or tag page no
-story needs any more) is removed when it is still as written, so a rebuild leaves the site a
-build from scratch makes (`gone`).
+The files they wrote are listed per output folder (cache.OutputFiles): a page or feed of the
+last build into a folder that this one does not make (a deleted story's page, an edition or tag
+page no story needs any more) is removed when it is still as written, so a rebuild leaves the
+site a build from scratch makes (`gone`).
 """
 
 from __future__ import annotations

@@ -113,9 +113,7 @@ def find_related_on_all_cores(stories, *, max_related: int = RELATED_MAX_DEFAULT
     finally:
         outcomes = [child.outcome() for child in children]  # never leave a child behind
         forked.thaw()
-    for outcome in outcomes:
-        if isinstance(outcome, str):
-            raise RuntimeError(f"relating stories in a child process failed:\n{outcome}")
+    for outcome in forked.made(outcomes, "relating stories"):
         related.update({id(stories[place]): [stories[other] for other in chosen] for place, chosen in outcome.items()})
     return related
 

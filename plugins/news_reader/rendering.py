@@ -4,9 +4,10 @@ Pelican renders each page the moment a generator asks for it, in one process. Br
 (writer.py) instead notes each page to render (a `Job`: its template, its context, its file). Once
 `EARLY_MIN_PAGES` pages are noted (`FIRST_EARLY_PAGES` for the first worker) and a core is
 spare, it hands them to a forked worker (`start`), which renders them while the build's own
-process goes on asking for pages (a cold build spends seconds there with one core idle). At the end such a worker is told to stop after the page in
-hand, and the pages it has not begun join those left (`run`): forked workers each take every
-n-th page, the build's own process taking its share.
+process goes on asking for pages (a cold build spends seconds there with one core idle). At the
+end such a worker is told to stop after the page in hand, and the pages it has not begun join
+those left (`run`): forked workers each take every n-th page, the build's own process taking its
+share.
 
 A page can be rendered early because generators ask for pages only once every generator's
 context is done: a forked worker sees the site as it is at that moment, which is the site the
@@ -21,7 +22,7 @@ from __future__ import annotations
 import mmap
 from dataclasses import dataclass
 
-from .forked import Child, fork, spare_cores
+from .forked import Child, fork, made, spare_cores
 from .pages import stamp
 
 #: Below this many pages to render, forking costs more than it saves.
@@ -82,10 +83,7 @@ def run(jobs: dict[str, Job], settle) -> list[Done]:
 
 def pages_of(outcomes) -> list[Done]:
     """The pages of the workers' outcomes (`Worker.outcome`); the first error raised, naming its page."""
-    for outcome in outcomes:
-        if isinstance(outcome, str):
-            raise RuntimeError(f"rendering pages in a worker process failed:\n{outcome}")
-    return [page for outcome in outcomes for page in outcome]
+    return [page for outcome in made(outcomes, "rendering pages") for page in outcome]
 
 
 class Worker:
