@@ -209,7 +209,7 @@ def prepare_all(generator) -> None:
         open_memos(cache_path, key)
         _prepare_cached(ParseCache(cache_path, key), paths, displays, parser_settings, tagging, settings)
         return
-    if len(files) < _parallel_minimum(settings) or (os.cpu_count() or 1) < 2:
+    if not _worth_a_pool(len(files), settings):
         return
     pool = _open_pool(_prepare_paths, (parser_settings, tagging), tagging)
     for path, display in zip(paths, displays):
@@ -217,8 +217,9 @@ def prepare_all(generator) -> None:
     pool.flush()
 
 
-def _parallel_minimum(settings) -> int:
-    return settings.get("BROADSHEET_PARALLEL_MIN_STORIES", PARALLEL_MIN_STORIES_DEFAULT)
+def _worth_a_pool(stories: int, settings) -> bool:
+    """Whether this many stories to parse are worth a process pool."""
+    return stories >= settings.get("BROADSHEET_PARALLEL_MIN_STORIES", PARALLEL_MIN_STORIES_DEFAULT) and (os.cpu_count() or 1) >= 2
 
 
 def _open_pool(function, shared: tuple, tagging) -> _Pool:
@@ -240,7 +241,6 @@ def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, tagging
     global _CACHE
     missing = []  # (path, (stamp, data, display, digest))
     pool = None
-    parallel = (os.cpu_count() or 1) >= 2
     for path, display in zip(paths, displays):
         try:
             stamp = _stamp(path)
@@ -256,7 +256,7 @@ def _prepare_cached(cache: ParseCache, paths, displays, parser_settings, tagging
         missing.append((path, (stamp, data, display, digest)))
         if pool is not None:
             pool.add(*missing[-1])
-        elif parallel and len(missing) >= _parallel_minimum(settings):
+        elif _worth_a_pool(len(missing), settings):
             pool = _open_pool(_prepare_and_store_all, (parser_settings, tagging, cache), tagging)
             for item in missing:
                 pool.add(*item)
