@@ -95,6 +95,22 @@ def test_a_storys_metadata_counts_where_it_is_not_one_of_its_attributes():
     assert len({before, changed, Fingerprints().of(story)}) == 3
 
 
+def test_a_storys_kept_url_format_changes_no_hash():
+    """What a story's URLs are made of (`url_format`, kept by site._keep_urls) is its metadata and
+    attributes, hashed anyway: kept or not, the story hashes the same."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    from news_reader.site import _keep_urls
+
+    stories = [Article("<p>Body</p>", metadata={"title": "Ferry", "slug": "ferry"}, settings=dict(DEFAULT_CONFIG))
+               for _ in range(2)]
+    _keep_urls(stories[1])
+    assert stories[1].url == stories[0].url and "url_format" in vars(stories[1])
+    assert "url_format" not in vars(stories[0])
+    assert Fingerprints().of(stories[0]) == Fingerprints().of(stories[1])
+
+
 def test_a_pages_key_follows_what_its_template_reads(tmp_path):
     """From the call's own variables first, then from the shared context, whose part is reused
     only while each value read is the very same object."""

@@ -58,6 +58,9 @@ _SKIPPED = frozenset({"_context", "settings"})
 #: A story's URL and file, worked out on first use and then kept as attributes (site._keep_urls):
 #: hashed as read, whether already kept or not.
 _STORY_URLS = ("url", "save_as")
+#: Attributes of a story hashed through others: `url_format` (kept by site._keep_urls) is the
+#: metadata and attributes its URLs are made from.
+_STORY_LEFT_OUT = _SKIPPED.union(_STORY_URLS, ("url_format",))
 #: Objects this many links away from a page's variable count by what names them, not by all
 #: they hold: stories link to stories and editions to editions, on and on.
 _DEPTH = 2
@@ -189,7 +192,7 @@ class Fingerprints:
         own = self._own.get(id(value))
         if own is None:
             held = vars(value)
-            left_out = _SKIPPED.union(_STORY_URLS) if isinstance(value, Content) else _SKIPPED
+            left_out = _STORY_LEFT_OUT if isinstance(value, Content) else _SKIPPED
             attributes = [(name, item) for name, item in sorted(held.items()) if name not in left_out]
             if isinstance(value, Content) and type(held.get("metadata")) is dict:
                 attributes = [(name, _metadata_rest(item, held) if name == "metadata" else item) for name, item in attributes]
