@@ -330,25 +330,28 @@ def build_with_search(settings_file, content=None, output=None, strict=False):
     site = os.path.abspath(output or CONFIG["deploy_path"])
     pelican_run(settings_file, content, output, strict=strict,
                 extra_settings={"BROADSHEET_SEARCH": True} if command else None,
-                after=(lambda: index_search(command, site)) if command else None)
+                after=(lambda: index_search(command, site, content)) if command else None)
     if strict and command is None:
         raise Exit("--strict: the site was built without search (Pagefind is not installed)", code=1)
 
 
-def index_search(command, site):
-    """Run Pagefind quietly over the built site; print one line, the number of pages indexed."""
-    result = subprocess.run([*command, "--site", site, "--quiet"], capture_output=True, text=True)
-    if result.returncode:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise Exit(f"Pagefind could not index {site} (exit status {result.returncode}); see above", code=1)
-    entry = pathlib.Path(site, "pagefind", "pagefind-entry.json")
+def index_search(command, site, content=None):
+    """Index the published stories with Pagefind (tools/search.py), quietly; print one line, the number indexed."""
+    from tools.search import SearchError, index_stories
+
+    # what was indexed last, kept with the content folder's parse cache, one manifest per site folder
+    manifest = os.path.join(cache_folder(content), f"search-{hashlib.sha256(site.encode()).hexdigest()[:16]}.json")
     try:
-        pages = sum(language.get("page_count", 0)
-                    for language in json.loads(entry.read_text(encoding="utf-8"))["languages"].values())
-    except (OSError, ValueError, KeyError, AttributeError):
-        pages = "?"
+        pages, ran = index_stories(command, site, _build_report().pages, manifest)
+    except SearchError as error:
+        sys.stderr.write(f"{error}\n")
+        raise Exit(f"Pagefind could not index {site}; see above", code=1)
+    if not pages:
+        print("Search: no published story to index")
+        return
     noun = "story" if pages == 1 else "stories"
-    print(f"Search: {pages} {noun} indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/")
+    note = "" if ran else " (their pages unchanged since the last build)"
+    print(f"Search: {pages} {noun} indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/{note}")
 
 
 def deploy_to(site, target):
@@ -405,6 +408,13 @@ def prune_caches(caches: str) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def cache_folder(content=None):
+    """The parse cache of a content folder: cache/<hash of its absolute path>, git-ignored, so two
+    content folders never share one."""
+    folder = os.path.abspath(content or CONFIG["content_path"])
+    return os.path.join(ROOT, "cache", hashlib.sha256(folder.encode()).hexdigest()[:16])
+
+
 def pelican_run(settings_file, content=None, output=None, strict=False, extra_settings=None, after=None):
     """Run Pelican in-process, then `after()` (the search index), and print the build's account of every story file.
 
@@ -419,15 +429,12 @@ def pelican_run(settings_file, content=None, output=None, strict=False, extra_se
     if output:
         argv += ["-o", os.path.abspath(output)]
     argv += _remainder()  # pass-through of extra pelican options after `--`
-    # Broadsheet's parse cache (plugins/news_reader/cache.py): cache/<hash of the content folder's
-    # absolute path>, git-ignored, so two content folders never share one; an -e after `--` still wins.
-    content_folder = os.path.abspath(content or CONFIG["content_path"])
-    folder_hash = hashlib.sha256(content_folder.encode()).hexdigest()[:16]
-    cache_folder = os.path.join(ROOT, "cache", folder_hash)
+    # Broadsheet's parse cache (plugins/news_reader/cache.py); an -e after `--` still wins
+    cache = cache_folder(content)
     prune_caches(os.path.join(ROOT, "cache"))
-    os.makedirs(cache_folder, exist_ok=True)
-    pathlib.Path(cache_folder, CACHE_OWNER).write_text(content_folder, encoding="utf-8")
-    extra_settings = {"BROADSHEET_CACHE_PATH": cache_folder, **(extra_settings or {})}
+    os.makedirs(cache, exist_ok=True)
+    pathlib.Path(cache, CACHE_OWNER).write_text(os.path.abspath(content or CONFIG["content_path"]), encoding="utf-8")
+    extra_settings = {"BROADSHEET_CACHE_PATH": cache, **(extra_settings or {})}
     if extra_settings:
         # one -e list: Pelican keeps only the last -e given, so join any from `--`
         pairs = [f"{key}={json.dumps(value)}" for key, value in extra_settings.items()]

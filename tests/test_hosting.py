@@ -264,6 +264,52 @@ def test_only_story_text_is_indexed(built):
     assert "lighthouse" in ferry["content"] and "The first key point" in ferry["content"]
 
 
+def test_search_holds_the_published_stories_of_the_last_build_only(tmp_path, content):
+    """Drafts and hidden stories (their pages use the story template) stay out of the search; a
+    rebuild with no story page changed leaves the bundle as it is; after a story is taken down
+    and another edited, no file of the bundle holds the text of either as it was, and the bundle
+    is file for file what a build into an empty folder makes."""
+    folder = tmp_path / "content"
+    shutil.copytree(content, folder)
+    (folder / "draft.txt").write_text("Status: draft\n" + story("2019-03-16 10:00", "Secret draft about the quay", "Local"),
+                                      encoding="utf-8")
+    (folder / "hidden.txt").write_text("Status: hidden\n" + story("2019-03-16 11:00", "Hidden note about the quay", "Local"),
+                                       encoding="utf-8")
+    output = tmp_path / "output"
+    build = ("build", "--content", str(folder), "--output", str(output))
+
+    def bundle() -> dict[str, bytes]:
+        return {p.relative_to(output).as_posix(): p.read_bytes() for p in (output / "pagefind").rglob("*") if p.is_file()}
+
+    def texts() -> str:
+        return "\n".join(record["content"] for record in fragments(output))
+
+    first = must(invoke(*build))
+    assert "Search: 5 stories indexed" in first.stdout, first.stdout
+    hidden = "2019/03/hidden-note-about-the-quay.html"  # written, not listed: nor searched
+    assert (output / hidden).is_file() and (output / "drafts").is_dir()
+    assert sorted(r["url"].lstrip("/") for r in fragments(output)) == sorted(
+        p for p in pages_of(output) if STORY_PAGE.match(p) and p != hidden)
+    assert "quay" not in texts()
+    before = bundle()
+    again = must(invoke(*build))
+    assert "Search: 5 stories indexed" in again.stdout and "unchanged since the last build" in again.stdout, again.stdout
+    assert bundle() == before
+
+    (folder / "markets.txt").unlink()  # taken down
+    ferry = folder / "ferry.txt"
+    ferry.write_text(ferry.read_text(encoding="utf-8").replace("lighthouse", "breakwater"), encoding="utf-8")
+    after = must(invoke(*build))
+    assert "Search: 4 stories indexed" in after.stdout, after.stdout
+    assert "rates hold" not in texts() and "lighthouse" not in next(
+        r["content"] for r in fragments(output) if "harbour-ferry" in r["url"])
+    assert not any(b"rates hold" in gzip.decompress(data) for name, data in bundle().items()
+                   if name.endswith((".pf_fragment", ".pf_index"))), "a taken-down story's text is still in the bundle"
+    fresh = tmp_path / "fresh"
+    must(invoke("build", "--content", str(folder), "--output", str(fresh)))
+    assert sorted(bundle()) == sorted(p.relative_to(fresh).as_posix() for p in (fresh / "pagefind").rglob("*") if p.is_file())
+
+
 def test_search_page_is_the_only_page_with_a_script(built):
     output, _ = built
     for page in pages_of(output):

@@ -22,6 +22,7 @@ class BuildReport:
     hidden: int = 0
     skipped: list[str] = field(default_factory=list)  # the same text as a published story
     errors: list[str] = field(default_factory=list)  # files that could not be published
+    pages: list[str] = field(default_factory=list)  # the published stories' pages, in the output (for search)
 
     def summary(self) -> str:
         return (
@@ -183,7 +184,9 @@ def report_build(generators) -> None:
     for generator in generators:
         if not hasattr(generator, "drafts"):
             continue
-        LAST_REPORT.published = len(generator.articles) + len(generator.translations)
+        published = [*generator.articles, *generator.translations]
+        LAST_REPORT.published = len(published)
+        LAST_REPORT.pages = sorted(article.save_as for article in published)
         LAST_REPORT.drafts = sorted(a.relative_source_path for a in generator.drafts)
         LAST_REPORT.hidden = len(generator.hidden_articles)
         LAST_REPORT.errors = sorted(
