@@ -129,6 +129,17 @@ def _broadsheet(work: Path, stories: int) -> list[Run]:
     edited.write_text(edited.read_text(encoding="utf-8") + _EDIT, encoding="utf-8")
     runs.append(timed("Broadsheet edit one", build, ROOT))
     check_pages("Broadsheet", output, "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.html", stories + 1)
+    return runs + _curator(work, stories + 1)
+
+
+def _curator(work: Path, stories: int) -> list[Run]:
+    """What a curator waits for: `invoke build` (its own parse cache, the search index after the
+    site), into a folder of its own, from scratch and after one more story."""
+    build = [sys.executable, "-m", "invoke", "build", "--content", str(work / "content"), "--output", str(work / "site")]
+    runs = [timed("invoke build cold (with search)", build, ROOT)]
+    generate("txt", work / "content", 1, start=stories)
+    runs.append(timed("invoke build add one (with search)", build, ROOT))
+    check_pages("invoke build", work / "site", "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.html", stories + 1)
     return runs
 
 
