@@ -51,6 +51,8 @@ def index_stories(command: list[str], site: str, pages: list[str], manifest: str
     stamps = {page: _stamp(os.path.join(site, page)) for page in pages}
     ran = not os.path.isfile(os.path.join(bundle, "pagefind-entry.json")) or _read_manifest(manifest, indexer) != stamps
     if ran:
+        if os.path.exists(manifest):
+            os.remove(manifest)  # until this run has succeeded
         _run(command, site, pages, bundle)
         for path in stale(bundle):
             os.remove(path)

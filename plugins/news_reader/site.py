@@ -186,7 +186,7 @@ def report_build(generators) -> None:
             continue
         published = [*generator.articles, *generator.translations]
         LAST_REPORT.published = len(published)
-        LAST_REPORT.pages = sorted(article.save_as for article in published)
+        LAST_REPORT.pages = sorted(article.save_as for article in published if article.save_as)  # "": no page
         LAST_REPORT.drafts = sorted(a.relative_source_path for a in generator.drafts)
         LAST_REPORT.hidden = len(generator.hidden_articles)
         LAST_REPORT.errors = sorted(
