@@ -342,7 +342,7 @@ def index_search(command, site, content=None):
     # what was indexed last, kept with the content folder's parse cache, one manifest per site folder
     manifest = os.path.join(cache_folder(content), f"search-{hashlib.sha256(site.encode()).hexdigest()[:16]}.json")
     try:
-        pages, ran = index_stories(command, site, _build_report().pages, manifest)
+        pages, redone, shards = index_stories(command, site, _build_report().pages, manifest)
     except SearchError as error:
         sys.stderr.write(f"{error}\n")
         raise Exit(f"Pagefind could not index {site}; see above", code=1)
@@ -350,7 +350,8 @@ def index_search(command, site, content=None):
         print("Search: no published story to index")
         return
     noun = "story" if pages == 1 else "stories"
-    note = "" if ran else " (their pages unchanged since the last build)"
+    note = (f" ({len(redone)} of {shards} quarters indexed again)" if redone
+            else " (their pages unchanged since the last build)")
     print(f"Search: {pages} {noun} indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/{note}")
 
 

@@ -45,7 +45,7 @@ STORIES = {
     "ferry.txt": story("2019-03-16 09:00", "Harbour ferry returns after repairs", "Local", "Transport, Harbour"),
     "budget.txt": story("2019-03-16 07:00", "Council agrees the harbour budget", "Politics", "Harbour"),
     "markets.txt": story("2019-03-14 08:00", "Markets rally as rates hold", "Business", "Markets"),
-    "library.txt": story("2019-02-27 18:30", "Town library opens late", "Local", "Transport"),
+    "library.txt": story("2018-12-27 18:30", "Town library opens late", "Local", "Transport"),  # another quarter
 }
 NAV_TEXT = ["Skip to main content", "Previous edition", "Read the story", "Archives"]
 
@@ -197,15 +197,19 @@ def test_every_link_and_asset_answers_200_under_the_site_url(served):
     assert not missing, f"pages no link leads to: {missing}"
     assert {"theme/css/broadsheet.css", "feeds/all.atom.xml", "search.html", "archives.html"} <= reached
     assert sum(1 for page in reached if STORY_PAGE.match(page)) == len(STORIES) + 1
-    assert sum(1 for page in reached if page.startswith("editions/")) == 4  # 16 and 14 March, 27 Feb, 15 March (seed)
+    assert sum(1 for page in reached if page.startswith("editions/")) == 4  # 16 and 14 March, 27 December, 15 March (seed)
 
 
 def test_search_bundle_is_served_under_the_site_url(served):
     prefix, output, _ = served
-    for name in ("pagefind/pagefind-ui.js", "pagefind/pagefind-ui.css", "pagefind/pagefind.js",
-                 "pagefind/pagefind-entry.json", "theme/js/search.js"):
-        with urllib.request.urlopen(prefix + name, timeout=10) as response:
-            assert response.status == 200, name
+    with urllib.request.urlopen(prefix + "pagefind/shards.json", timeout=10) as response:
+        assert json.load(response) == {"shards": ["2019-q1", "2018-q4"]}  # newest first
+    for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-entry.json"):
+        for shard in ("2019-q1", "2018-q4"):
+            with urllib.request.urlopen(f"{prefix}pagefind/{shard}/{name}", timeout=10) as response:
+                assert response.status == 200, (shard, name)
+    with urllib.request.urlopen(prefix + "theme/js/search.js", timeout=10) as response:
+        assert response.status == 200
 
 
 def test_published_pages_use_the_absolute_site_url(served):
@@ -240,7 +244,7 @@ def test_from_disk_every_link_is_a_relative_path_to_a_file(built):
 def fragments(output: Path) -> list[dict]:
     """Pagefind's record of each indexed page (gzip, then a signature, then JSON)."""
     records = []
-    for path in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for path in sorted((output / "pagefind").glob("*/fragment/*.pf_fragment")):
         data = gzip.decompress(path.read_bytes())
         records.append(json.loads(data[data.index(b"{"):]))
     return records
@@ -248,9 +252,11 @@ def fragments(output: Path) -> list[dict]:
 
 def test_build_indexes_the_stories_and_says_so(built):
     output, result = built
-    assert re.search(r"^Search: 5 stories indexed by Pagefind in .*pagefind/$", result.stdout, re.M), result.stdout
-    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-    assert sum(language["page_count"] for language in entry["languages"].values()) == len(STORIES) + 1
+    assert re.search(r"^Search: 5 stories indexed by Pagefind in .*pagefind/ \(2 of 2 quarters indexed again\)$",
+                     result.stdout, re.M), result.stdout
+    counts = [json.loads(p.read_text(encoding="utf-8"))["languages"]["en"]["page_count"]
+              for p in sorted((output / "pagefind").glob("*/pagefind-entry.json"))]
+    assert counts == [1, len(STORIES)]  # 2018-q4: the library; 2019-q1: the others and the seed
 
 
 def test_only_story_text_is_indexed(built):
@@ -262,6 +268,9 @@ def test_only_story_text_is_indexed(built):
             assert furniture not in record["content"], (record["url"], furniture)
     ferry = next(r for r in records if "harbour-ferry" in r["url"])
     assert "lighthouse" in ferry["content"] and "The first key point" in ferry["content"]
+    related = (output / ferry["url"].lstrip("/")).read_text(encoding="utf-8").split('class="related"')[1]
+    assert "Council agrees the harbour budget" in related  # listed on its page, not searched there
+    assert "Related stories" not in ferry["content"] and "Council agrees" not in ferry["content"]
 
 
 def test_search_holds_the_published_stories_of_the_last_build_only(tmp_path, content):
@@ -299,8 +308,13 @@ def test_search_holds_the_published_stories_of_the_last_build_only(tmp_path, con
     (folder / "markets.txt").unlink()  # taken down
     ferry = folder / "ferry.txt"
     ferry.write_text(ferry.read_text(encoding="utf-8").replace("lighthouse", "breakwater"), encoding="utf-8")
+    last_quarter = {name: data for name, data in bundle().items() if name.startswith("pagefind/2018-q4/")}
+    library = (output / "2018/12/town-library-opens-late.html").read_bytes()
     after = must(invoke(*build))
-    assert "Search: 4 stories indexed" in after.stdout, after.stdout
+    assert "Search: 4 stories indexed" in after.stdout and "(1 of 2 quarters indexed again)" in after.stdout, after.stdout
+    # the library's page links to the next story, now another one; what is searched of it is the same
+    assert (output / "2018/12/town-library-opens-late.html").read_bytes() != library
+    assert {name: data for name, data in bundle().items() if name.startswith("pagefind/2018-q4/")} == last_quarter
     assert "rates hold" not in texts() and "lighthouse" not in next(
         r["content"] for r in fragments(output) if "harbour-ferry" in r["url"])
     assert not any(b"rates hold" in gzip.decompress(data) for name, data in bundle().items()
@@ -429,7 +443,7 @@ def test_publish_copies_the_site_to_a_folder(tmp_path, content):
                          env={"BROADSHEET_SITEURL": "https://news.example.org/digest"}))
     assert f"Published {output} to {target}" in result.stdout
     assert pages_of(target) == pages_of(output)
-    assert (target / "pagefind" / "pagefind-ui.js").is_file()
+    assert (target / "pagefind" / "shards.json").is_file()
     assert 'href="https://news.example.org/digest/theme/css/broadsheet.css"' in (target / "index.html").read_text(encoding="utf-8")
 
 
@@ -467,7 +481,7 @@ def test_publish_to_gh_pages_commits_the_site_to_the_branch(tmp_path, content):
     assert "Published to the gh-pages branch" in result.stdout
     files = subprocess.run([git, "--git-dir", str(repo), "ls-tree", "-r", "--name-only", "gh-pages"],
                            capture_output=True, text=True, check=True).stdout.split()
-    assert {".nojekyll", "index.html", "search.html", "pagefind/pagefind-ui.js", "theme/css/broadsheet.css"} <= set(files)
+    assert {".nojekyll", "index.html", "search.html", "pagefind/shards.json", "theme/css/broadsheet.css"} <= set(files)
     assert set(pages_of(output)) <= set(files)
 
 

@@ -1,63 +1,149 @@
-"""The site's search index: Pagefind over the published stories' pages, and only those.
+"""The site's search index: Pagefind over the published stories' pages, in shards by quarter.
 
 Pagefind indexes the folder it is given. Given the whole site, it read every listing, tag and
 edition page too (1,390 of 2,390 pages at 1,000 stories, a third of its 2.8 s) to find no
 `data-pagefind-body` in them; it indexed the pages of drafts and hidden stories, which use the
-story template, so their text was in the search; and it writes its bundle over the last one and
-never removes a file, so the text of a story taken down stayed in the bundle.
+story template, so their text was in the search; it writes its bundle over the last one and never
+removes a file, so the text of a story taken down stayed in the bundle; and it has no incremental
+mode, while its time and memory grow with the stories (10,000: 36 s and 4 GiB here).
 
-Now Pagefind is given a scratch folder holding the published stories' pages alone (hard links at
-the same paths, so the same URLs) and writes over the last bundle, as before: it keeps the files
-whose names (hashes of what they hold) it would write again, which is quick; a fresh folder of
-1,100 files took it 2 s longer here, on a file system slow to make new files. Then the files of
-the bundle that its index no longer names are removed (`stale`). What was indexed (each page's
-size and modification time) is kept in a manifest outside the site: when the pages are the same
-and unchanged, and the bundle is still there, Pagefind is not run at all.
+So the published stories are indexed in shards, one Pagefind bundle per quarter of their dates
+(`pagefind/2024-q3/`), which the search page merges (Pagefind's multisite search; the list of
+shards is `pagefind/shards.json`, newest first). A shard is indexed again only when one of its
+pages is added, removed, or changed in what Pagefind reads of it (`indexed_part`: not the links
+to other stories, which change when a story is added); a rebuild after one new story indexes
+its quarter alone. For each shard, Pagefind is given a scratch folder holding that shard's pages
+(hard links at the same paths, so the same URLs) and writes over the shard's last bundle (it keeps
+the files whose names, hashes of their content, it would write again: a fresh folder of 1,100
+files took it 2 s longer here, on a file system slow to make new files); then the files its index
+no longer names are removed (`stale`). What was indexed is kept in a manifest outside the site.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 
-#: The bundle's folder in the site, where the search page loads it from.
+#: The folder of the shards in the site, where the search page loads them from.
 BUNDLE = "pagefind"
-#: The bundle's folders of files named by a hash (`en_03f6eb4.pf_fragment`), which its language
+#: The list of shards in it, newest first (read by theme/static/js/search.js).
+SHARDS = "shards.json"
+#: A bundle's folders of files named by a hash (`en_03f6eb4.pf_fragment`), which its language
 #: indexes (`pagefind.en_9b7382bba6.pf_meta`) name; Pagefind 1.5.
 NAMED_FOLDERS = ("fragment", "index", "filter")
 #: The manifest's format; another one is not read.
-FORMAT = 1
+FORMAT = 2
+
+_BODY = re.compile(rb"<([a-zA-Z][\w-]*)\b[^>]*\bdata-pagefind-body\b[^>]*>")
+_TAG = re.compile(rb"<([a-zA-Z][\w-]*)\b[^>]*>")
+_LANG = re.compile(rb"<html\b[^>]*>")
 
 
 class SearchError(Exception):
     """Pagefind failed; the message holds what it printed."""
 
 
-def index_stories(command: list[str], site: str, pages: list[str], manifest: str) -> tuple[int, bool]:
-    """Index `pages` (the published stories' pages, as paths in `site`) with Pagefind (`command`)
-    into `site`/pagefind/, leaving there what a run into an empty folder would; `manifest` is the
-    file that keeps what was indexed. Returns the number of pages indexed and whether Pagefind
-    ran. With no page to index the site has no bundle (Pagefind makes none of an empty folder)."""
+def shard_of(date: str) -> str:
+    """The shard of a story of this date (`2024-07-02`): its quarter, `2024-q3`."""
+    return f"{date[:4]}-q{(int(date[5:7]) - 1) // 3 + 1}"
+
+
+def indexed_part(html: bytes) -> bytes:
+    """What Pagefind reads of a page, for telling whether it changed: the element marked
+    `data-pagefind-body` without the elements in it that Pagefind leaves out (those marked
+    `data-pagefind-ignore`, and footers: a story's tags, source and related stories), and the
+    page's `<html>` tag (its language); the whole page when nothing is marked."""
+    body = _BODY.search(html)
+    if body is None:
+        return html
+    part = html[body.start():_element_end(html, body)]
+    while (left_out := _left_out(part)) is not None:
+        part = part[:left_out.start()] + part[_element_end(part, left_out):]
+    language = _LANG.search(html)
+    return (language.group(0) if language else b"") + part
+
+
+def _left_out(html: bytes) -> re.Match | None:
+    """The first start tag of an element Pagefind leaves out (tests/test_hosting.py checks that it
+    leaves out a footer)."""
+    for tag in _TAG.finditer(html, 1):  # not the body's own tag
+        if tag.group(1).lower() == b"footer" or b"data-pagefind-ignore" in tag.group(0):
+            return tag
+    return None
+
+
+def _element_end(html: bytes, opening: re.Match) -> int:
+    """Where the element that `opening` (a match of its start tag, the tag's name as group 1)
+    starts ends: after its end tag, counting the elements of the same name in it."""
+    name = re.escape(opening.group(1))
+    depth, position = 1, opening.end()
+    for tag in re.compile(rb"<(/?)" + name + rb"\b[^>]*>", re.I).finditer(html, position):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.end()
+    return len(html)  # not closed: to the end
+
+
+def index_stories(command: list[str], site: str, pages: dict[str, str], manifest: str) -> tuple[int, list[str], int]:
+    """Index `pages` (the published stories' pages, as paths in `site`, and their dates) with
+    Pagefind (`command`) into shards in `site`/pagefind/, leaving there what runs into empty
+    folders would; `manifest` is the file that keeps what was indexed. Returns the number of pages
+    indexed, the shards indexed again and the number of shards. With no page there is no bundle."""
     bundle = os.path.join(site, BUNDLE)
-    if not pages:
-        shutil.rmtree(bundle, ignore_errors=True)
-        return 0, False
     indexer = [*command, importlib.metadata.version("pagefind")]  # what made the last index
-    stamps = {page: _stamp(os.path.join(site, page)) for page in pages}
-    ran = not os.path.isfile(os.path.join(bundle, "pagefind-entry.json")) or _read_manifest(manifest, indexer) != stamps
-    if ran:
-        if os.path.exists(manifest):
-            os.remove(manifest)  # until this run has succeeded
-        _run(command, site, pages, bundle)
-        for path in stale(bundle):
+    last = _read_manifest(manifest, indexer)
+    shards: dict[str, dict[str, list]] = {}
+    for page, date in sorted(pages.items()):
+        shards.setdefault(shard_of(date), {})[page] = _state(os.path.join(site, page), last.get(page))
+    held: dict[str, dict[str, str]] = {}  # each shard of the last index: its pages and their hashes
+    for page, (_, _, digest, date) in last.items():
+        held.setdefault(shard_of(date), {})[page] = digest
+    redo = [shard for shard, entries in sorted(shards.items())
+            if not os.path.isfile(os.path.join(bundle, shard, "pagefind-entry.json"))
+            or held.get(shard) != {page: entry[2] for page, entry in entries.items()}]
+    if os.path.exists(manifest):
+        os.remove(manifest)  # until this run has succeeded
+    for shard in redo:
+        _run(command, site, sorted(shards[shard]), os.path.join(bundle, shard))
+        for path in stale(os.path.join(bundle, shard)):
             os.remove(path)
-        _write_manifest(manifest, indexer, stamps)
-    return _entry(bundle)[1], ran
+    _keep_only(bundle, shards)
+    if shards:
+        with open(os.path.join(bundle, SHARDS), "w", encoding="utf-8") as handle:
+            json.dump({"shards": sorted(shards, reverse=True)}, handle)
+    _write_manifest(manifest, indexer, {page: [*entry[:3], pages[page]]
+                                        for entries in shards.values() for page, entry in entries.items()})
+    return sum(_entry(os.path.join(bundle, shard))[1] for shard in shards), redo, len(shards)
+
+
+def _state(path: str, last: list | None) -> list:
+    """A page's size, modification time and hash of `indexed_part`; the hash is the last one when
+    the file is as it was then."""
+    status = os.stat(path)
+    stamp = [status.st_size, status.st_mtime_ns]
+    if last is not None and last[:2] == stamp:
+        return [*stamp, last[2]]
+    with open(path, "rb") as handle:
+        return [*stamp, hashlib.sha1(indexed_part(handle.read())).hexdigest()]
+
+
+def _keep_only(bundle: str, shards) -> None:
+    """Remove from the bundle folder what is not one of `shards` (a shard no story is in any
+    more, a whole-site bundle of an earlier build); all of it when there is none."""
+    if not shards:
+        shutil.rmtree(bundle, ignore_errors=True)
+        return
+    for name in os.listdir(bundle):
+        path = os.path.join(bundle, name)
+        if name not in shards:
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
 def _run(command: list[str], site: str, pages: list[str], bundle: str) -> None:
@@ -103,11 +189,6 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _stamp(path: str) -> list[int]:
-    status = os.stat(path)
-    return [status.st_size, status.st_mtime_ns]
-
-
 def _link(source: str, target: str) -> None:
     """`source` at `target` without copying its bytes where the file system allows."""
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -117,20 +198,21 @@ def _link(source: str, target: str) -> None:
         shutil.copyfile(source, target)
 
 
-def _read_manifest(path: str, indexer: list[str]) -> dict[str, list[int]] | None:
-    """The pages of the last index and their stamps; None when there is no manifest, or one of
-    another format or made by another Pagefind (`indexer`: its command and version)."""
+def _read_manifest(path: str, indexer: list[str]) -> dict[str, list]:
+    """Each page of the last index: [size, modification time, hash of its indexed part, date];
+    none when there is no manifest, or one of another format or made by another Pagefind
+    (`indexer`: its command and version)."""
     try:
         with open(path, encoding="utf-8") as handle:
             manifest = json.load(handle)
     except (OSError, ValueError):
-        return None
+        return {}
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("indexer") != indexer:
-        return None
-    return manifest.get("pages")
+        return {}
+    return manifest.get("pages") or {}
 
 
-def _write_manifest(path: str, indexer: list[str], stamps: dict[str, list[int]]) -> None:
+def _write_manifest(path: str, indexer: list[str], pages: dict[str, list]) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"format": FORMAT, "indexer": indexer, "pages": stamps}, handle)
+        json.dump({"format": FORMAT, "indexer": indexer, "pages": pages}, handle)

@@ -22,7 +22,7 @@ class BuildReport:
     hidden: int = 0
     skipped: list[str] = field(default_factory=list)  # the same text as a published story
     errors: list[str] = field(default_factory=list)  # files that could not be published
-    pages: list[str] = field(default_factory=list)  # the published stories' pages, in the output (for search)
+    pages: dict[str, str] = field(default_factory=dict)  # published stories' pages (in the output) → dates, for search
 
     def summary(self) -> str:
         return (
@@ -186,7 +186,8 @@ def report_build(generators) -> None:
             continue
         published = [*generator.articles, *generator.translations]
         LAST_REPORT.published = len(published)
-        LAST_REPORT.pages = sorted(article.save_as for article in published if article.save_as)  # "": no page
+        LAST_REPORT.pages = {article.save_as: article.date.date().isoformat()
+                             for article in published if article.save_as}  # "": no page of its own
         LAST_REPORT.drafts = sorted(a.relative_source_path for a in generator.drafts)
         LAST_REPORT.hidden = len(generator.hidden_articles)
         LAST_REPORT.errors = sorted(
