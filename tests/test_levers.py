@@ -193,12 +193,15 @@ def test_a_corrupt_cache_entry_is_ignored_with_a_warning(tmp_path, caplog):
     assert not [r for r in caplog.records if "parse cache" in r.getMessage()]
 
 
-def test_the_cache_is_off_by_default_and_invoke_build_keeps_one_per_content_folder():
+def test_the_cache_is_off_by_default_and_invoke_build_keeps_one_per_content_folder(tmp_path):
+    import tasks
+
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     assert settings["BROADSHEET_CACHE_PATH"] is None
-    source = (ROOT / "tasks.py").read_text(encoding="utf-8")
-    assert 'cache_folder = os.path.join(ROOT, "cache", folder_hash)' in source
-    assert '"BROADSHEET_CACHE_PATH": cache_folder' in source
+    first, second = tasks.cache_folder(str(tmp_path / "a")), tasks.cache_folder(str(tmp_path / "b"))
+    assert first != second and first == tasks.cache_folder(str(tmp_path / "a" / ".." / "a"))
+    assert os.path.dirname(first) == str(ROOT / "cache")
+    assert '"BROADSHEET_CACHE_PATH": cache' in (ROOT / "tasks.py").read_text(encoding="utf-8")
     assert "cache/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
 
 
