@@ -350,7 +350,7 @@ def index_search(command, site, content=None):
         print("Search: no published story to index")
         return
     noun = "story" if pages == 1 else "stories"
-    note = (f" ({len(redone)} of {shards} quarters indexed again)" if redone
+    note = (f" ({len(redone)} of {shards} quarter{'' if shards == 1 else 's'} indexed again)" if redone
             else " (their pages unchanged since the last build)")
     print(f"Search: {pages} {noun} indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/{note}")
 
