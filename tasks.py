@@ -330,29 +330,31 @@ def build_with_search(settings_file, content=None, output=None, strict=False):
     site = os.path.abspath(output or CONFIG["deploy_path"])
     pelican_run(settings_file, content, output, strict=strict,
                 extra_settings={"BROADSHEET_SEARCH": True} if command else None,
-                after=(lambda: index_search(command, site, content)) if command else None)
+                after=(lambda: index_search(command, site)) if command else None)
     if strict and command is None:
         raise Exit("--strict: the site was built without search (Pagefind is not installed)", code=1)
 
 
-def index_search(command, site, content=None):
+def index_search(command, site):
     """Index the published stories with Pagefind (tools/search.py), quietly; print one line, the number indexed."""
     from tools.search import SearchError, index_stories
 
-    # what was indexed last, kept with the content folder's parse cache, one manifest per site folder
-    manifest = os.path.join(cache_folder(content), f"search-{hashlib.sha256(site.encode()).hexdigest()[:16]}.json")
+    # what was indexed into this site folder last, whatever content folder it was built from
+    manifest = os.path.join(ROOT, "cache", "search", hashlib.sha256(site.encode()).hexdigest()[:16] + ".json")
     try:
-        pages, redone, shards = index_stories(command, site, _build_report().pages, manifest)
+        indexed = index_stories(command, site, _build_report().pages, manifest)
     except SearchError as error:
         sys.stderr.write(f"{error}\n")
         raise Exit(f"Pagefind could not index {site}; see above", code=1)
-    if not pages:
+    if not indexed.pages:
         print("Search: no published story to index")
         return
-    noun = "story" if pages == 1 else "stories"
-    note = (f" ({len(redone)} of {shards} quarter{'' if shards == 1 else 's'} indexed again)" if redone
-            else " (their pages unchanged since the last build)")
-    print(f"Search: {pages} {noun} indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/{note}")
+    noun = "story" if indexed.pages == 1 else "stories"
+    quarters = f"{indexed.shards} quarter{'' if indexed.shards == 1 else 's'}"
+    changes = [f"{len(indexed.redone)} of {quarters} indexed again"] if indexed.redone else []
+    changes += [f"{len(indexed.removed)} removed"] if indexed.removed else []
+    note = f" ({', '.join(changes)})" if changes else " (their pages unchanged since the last build)"
+    print(f"Search: {indexed.pages} {noun} indexed by Pagefind in {os.path.relpath(os.path.join(site, 'pagefind'))}/{note}")
 
 
 def deploy_to(site, target):

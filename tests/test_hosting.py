@@ -324,6 +324,24 @@ def test_search_holds_the_published_stories_of_the_last_build_only(tmp_path, con
     assert sorted(bundle()) == sorted(p.relative_to(fresh).as_posix() for p in (fresh / "pagefind").rglob("*") if p.is_file())
 
 
+def test_search_is_that_of_the_last_build_into_the_folder_whatever_it_was_built_from(tmp_path, content):
+    """Another content folder built into the same site folder, then the first again: the search
+    holds the stories of the last build each time; a quarter whose one story is taken down goes."""
+    folder, other, output = tmp_path / "content", tmp_path / "other", tmp_path / "output"
+    shutil.copytree(content, folder)
+    other.mkdir()
+    (other / "ferry.txt").write_text(STORIES["ferry.txt"], encoding="utf-8")
+    must(invoke("build", "--content", str(folder), "--output", str(output)))
+    must(invoke("build", "--content", str(other), "--output", str(output)))
+    assert [r["url"] for r in fragments(output)] == ["/2019/03/harbour-ferry-returns-after-repairs.html"]
+    back = must(invoke("build", "--content", str(folder), "--output", str(output)))
+    assert "Search: 5 stories indexed" in back.stdout and len(fragments(output)) == 5, back.stdout
+    (folder / "library.txt").unlink()  # the one story of 2018-q4
+    after = must(invoke("build", "--content", str(folder), "--output", str(output)))
+    assert "Search: 4 stories indexed" in after.stdout and "(1 removed)" in after.stdout, after.stdout
+    assert sorted(p.name for p in (output / "pagefind").iterdir()) == ["2019-q1", "shards.json"]
+
+
 def test_search_page_is_the_only_page_with_a_script(built):
     output, _ = built
     for page in pages_of(output):

@@ -65,3 +65,21 @@ def test_stale_files_are_those_no_index_of_the_bundle_names(tmp_path):
         (bundle / name).write_bytes(b"x")
     assert [Path(p).relative_to(bundle).as_posix() for p in stale(str(bundle))] == [
         "fragment/en_bbb222.pf_fragment", "index/en_ddd444.pf_index", "pagefind.en_old.pf_meta"]
+
+
+def test_what_cannot_be_told_from_the_text_counts_as_the_whole_page():
+    """Changed or not, such a page is only indexed again: never a change missed."""
+    for odd in (b'<img src="a.png" data-pagefind-ignore>',  # no end tag to cut to
+                b"<!-- <footer> -->", b'<script>var s = "<footer>";</script>', b"<svg><g data-pagefind-ignore/></svg>"):
+        html = page().replace(b"<h1>", odd + b"<h1>")
+        assert indexed_part(html) == html, odd
+    for odd in (b'<p data-pagefind-meta="image[src]">', b"<p data-pagefind-filter=\"kind:news\">"):
+        html = page().replace(b'<nav class="site-nav">', odd + b"</p><nav>")  # outside the body too
+        assert indexed_part(html) == html, odd
+    twice = page().replace(b"</body>", b"<div data-pagefind-body>More</div></body>")
+    assert indexed_part(twice) == twice
+
+
+def test_an_attribute_value_that_names_ignore_leaves_the_element_in():
+    html = page().replace(b"<p>The ferry", b'<p><a href="/data-pagefind-ignore.html">link one</a> The ferry')
+    assert b"link one" in indexed_part(html) and b"The ferry carried" in indexed_part(html)

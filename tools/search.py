@@ -30,6 +30,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from typing import NamedTuple
 
 #: The folder of the shards in the site, where the search page loads them from.
 BUNDLE = "pagefind"
@@ -39,10 +40,15 @@ SHARDS = "shards.json"
 #: indexes (`pagefind.en_9b7382bba6.pf_meta`) name; Pagefind 1.5.
 NAMED_FOLDERS = ("fragment", "index", "filter")
 #: The manifest's format; another one is not read.
-FORMAT = 2
+FORMAT = 3
 
 _BODY = re.compile(rb"<([a-zA-Z][\w-]*)\b[^>]*\bdata-pagefind-body\b[^>]*>")
 _TAG = re.compile(rb"<([a-zA-Z][\w-]*)\b[^>]*>")
+_IGNORE = re.compile(rb"\sdata-pagefind-ignore(?=[\s=/>])")
+#: What `indexed_part` does not follow: Pagefind's metadata, filters and sorting, anywhere on the
+#: page, and in the body text that is not markup although it looks like it.
+_UNSURE_ANYWHERE = re.compile(rb"data-pagefind-(?:meta|filter|sort|index-attrs|weight)", re.I)
+_UNSURE_INSIDE = re.compile(rb"<!--|<script|<style|<textarea|<template|<xmp|<svg|<math", re.I)
 _LANG = re.compile(rb"<html\b[^>]*>")
 
 
@@ -59,13 +65,21 @@ def indexed_part(html: bytes) -> bytes:
     """What Pagefind reads of a page, for telling whether it changed: the element marked
     `data-pagefind-body` without the elements in it that Pagefind leaves out (those marked
     `data-pagefind-ignore`, and footers: a story's tags, source and related stories), and the
-    page's `<html>` tag (its language); the whole page when nothing is marked."""
-    body = _BODY.search(html)
-    if body is None:
+    page's `<html>` tag (its language). Wherever that cannot be told from the text alone (no body
+    or two, metadata or filters for Pagefind, comments, scripts, an element left unclosed), the
+    whole page: a page taken as changed is only indexed again."""
+    bodies = list(_BODY.finditer(html))
+    body_end = _element_end(html, bodies[0]) if len(bodies) == 1 and not _UNSURE_ANYWHERE.search(html) else None
+    if body_end is None:
         return html
-    part = html[body.start():_element_end(html, body)]
+    part = html[bodies[0].start():body_end]
+    if _UNSURE_INSIDE.search(part):
+        return html
     while (left_out := _left_out(part)) is not None:
-        part = part[:left_out.start()] + part[_element_end(part, left_out):]
+        end = _element_end(part, left_out)
+        if end is None:
+            return html
+        part = part[:left_out.start()] + part[end:]
     language = _LANG.search(html)
     return (language.group(0) if language else b"") + part
 
@@ -74,31 +88,40 @@ def _left_out(html: bytes) -> re.Match | None:
     """The first start tag of an element Pagefind leaves out (tests/test_hosting.py checks that it
     leaves out a footer)."""
     for tag in _TAG.finditer(html, 1):  # not the body's own tag
-        if tag.group(1).lower() == b"footer" or b"data-pagefind-ignore" in tag.group(0):
+        if tag.group(1).lower() == b"footer" or _IGNORE.search(tag.group(0)):
             return tag
     return None
 
 
-def _element_end(html: bytes, opening: re.Match) -> int:
+def _element_end(html: bytes, opening: re.Match) -> int | None:
     """Where the element that `opening` (a match of its start tag, the tag's name as group 1)
-    starts ends: after its end tag, counting the elements of the same name in it."""
+    starts ends: after its end tag, counting the elements of the same name in it; None when it
+    has none (a void element, or one left open)."""
     name = re.escape(opening.group(1))
     depth, position = 1, opening.end()
-    for tag in re.compile(rb"<(/?)" + name + rb"\b[^>]*>", re.I).finditer(html, position):
+    for tag in re.compile(rb"<(/?)" + name + rb"(?=[\s/>])[^>]*>", re.I).finditer(html, position):
         depth += -1 if tag.group(1) else 1
         if depth == 0:
             return tag.end()
-    return len(html)  # not closed: to the end
+    return None
 
 
-def index_stories(command: list[str], site: str, pages: dict[str, str], manifest: str) -> tuple[int, list[str], int]:
+class Indexed(NamedTuple):
+    """What `index_stories` did."""
+
+    pages: int  # pages in the index
+    shards: int
+    redone: list[str]  # shards indexed again
+    removed: list[str]  # shards no story is in any more
+
+
+def index_stories(command: list[str], site: str, pages: dict[str, str], manifest: str) -> Indexed:
     """Index `pages` (the published stories' pages, as paths in `site`, and their dates) with
     Pagefind (`command`) into shards in `site`/pagefind/, leaving there what runs into empty
-    folders would; `manifest` is the file that keeps what was indexed. Returns the number of pages
-    indexed, the shards indexed again and the number of shards. With no page there is no bundle."""
+    folders would; `manifest` is the file that keeps what was indexed into that folder. With no
+    page there is no bundle."""
     bundle = os.path.join(site, BUNDLE)
-    indexer = [*command, importlib.metadata.version("pagefind")]  # what made the last index
-    last = _read_manifest(manifest, indexer)
+    last, bundles = _read_manifest(manifest, _indexer(command))
     shards: dict[str, dict[str, list]] = {}
     for page, date in sorted(pages.items()):
         shards.setdefault(shard_of(date), {})[page] = _state(os.path.join(site, page), last.get(page))
@@ -106,7 +129,7 @@ def index_stories(command: list[str], site: str, pages: dict[str, str], manifest
     for page, (_, _, digest, date) in last.items():
         held.setdefault(shard_of(date), {})[page] = digest
     redo = [shard for shard, entries in sorted(shards.items())
-            if not os.path.isfile(os.path.join(bundle, shard, "pagefind-entry.json"))
+            if _languages(os.path.join(bundle, shard)) != bundles.get(shard)  # gone, or not the one made
             or held.get(shard) != {page: entry[2] for page, entry in entries.items()}]
     if os.path.exists(manifest):
         os.remove(manifest)  # until this run has succeeded
@@ -118,9 +141,29 @@ def index_stories(command: list[str], site: str, pages: dict[str, str], manifest
     if shards:
         with open(os.path.join(bundle, SHARDS), "w", encoding="utf-8") as handle:
             json.dump({"shards": sorted(shards, reverse=True)}, handle)
-    _write_manifest(manifest, indexer, {page: [*entry[:3], pages[page]]
-                                        for entries in shards.values() for page, entry in entries.items()})
-    return sum(_entry(os.path.join(bundle, shard))[1] for shard in shards), redo, len(shards)
+    _write_manifest(manifest, _indexer(command),
+                    {page: [*entry[:3], pages[page]] for entries in shards.values() for page, entry in entries.items()},
+                    {shard: _languages(os.path.join(bundle, shard)) for shard in shards})
+    return Indexed(sum(_entry(os.path.join(bundle, shard))[1] for shard in shards), len(shards), redo,
+                   sorted(set(held) - set(shards)))
+
+
+def _indexer(command: list[str]) -> list[str]:
+    """What makes an index besides the pages: Pagefind's command and version, its settings from
+    the environment, and this module (what it hands Pagefind, and how it tells a page changed)."""
+    with open(__file__, "rb") as source:
+        own = hashlib.sha1(source.read()).hexdigest()
+    settings = [f"{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("PAGEFIND_")]
+    return [*command, importlib.metadata.version("pagefind"), own, *settings]
+
+
+def _languages(bundle: str) -> list[str] | None:
+    """The names of a bundle's language indexes (they change with anything in it); None when there
+    is no bundle."""
+    try:
+        return _entry(bundle)[0]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _state(path: str, last: list | None) -> list:
@@ -154,8 +197,9 @@ def _run(command: list[str], site: str, pages: list[str], bundle: str) -> None:
     with scratch_folder as scratch:
         for page in pages:
             _link(os.path.join(site, page), os.path.join(scratch, page))
-        result = subprocess.run([*command, "--site", scratch, "--output-path", bundle, "--quiet"],
-                                capture_output=True, text=True)
+        # run in the scratch folder: a pagefind.yml where the build was started is not read
+        result = subprocess.run([*command, "--site", scratch, "--output-path", os.path.abspath(bundle), "--quiet"],
+                                capture_output=True, text=True, cwd=scratch)
     if result.returncode:
         raise SearchError(f"{result.stdout}{result.stderr}(exit status {result.returncode})")
 
@@ -198,21 +242,21 @@ def _link(source: str, target: str) -> None:
         shutil.copyfile(source, target)
 
 
-def _read_manifest(path: str, indexer: list[str]) -> dict[str, list]:
-    """Each page of the last index: [size, modification time, hash of its indexed part, date];
-    none when there is no manifest, or one of another format or made by another Pagefind
-    (`indexer`: its command and version)."""
+def _read_manifest(path: str, indexer: list[str]) -> tuple[dict[str, list], dict[str, list[str]]]:
+    """Each page of the last index ([size, modification time, hash of its indexed part, date]) and
+    each shard's language indexes then; nothing when there is no manifest, or one of another
+    format or indexer (`_indexer`)."""
     try:
         with open(path, encoding="utf-8") as handle:
             manifest = json.load(handle)
     except (OSError, ValueError):
-        return {}
+        return {}, {}
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("indexer") != indexer:
-        return {}
-    return manifest.get("pages") or {}
+        return {}, {}
+    return manifest.get("pages") or {}, manifest.get("bundles") or {}
 
 
-def _write_manifest(path: str, indexer: list[str], pages: dict[str, list]) -> None:
+def _write_manifest(path: str, indexer: list[str], pages: dict[str, list], bundles: dict[str, list[str]]) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"format": FORMAT, "indexer": indexer, "pages": pages}, handle)
+        json.dump({"format": FORMAT, "indexer": indexer, "pages": pages, "bundles": bundles}, handle)

@@ -24,7 +24,7 @@
     say("The search index is missing: build the site with invoke build (with Pagefind installed) to search it.");
   };
   say("Loading search\u2026");
-  fetch(new URL("shards.json", folder).href)
+  fetch(new URL("shards.json", folder).href, {cache: "no-cache"})  // a new quarter is searched at once
     .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
     .then(function (list) { start(list.shards.map(function (shard) { return new URL(shard + "/", folder); })); })
     .catch(missing);
