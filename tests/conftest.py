@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# tasks.py and tools/ importable however pytest is started (`invoke test` runs `python -m pytest`,
+# which puts the working folder first; a bare `pytest` does not)
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 SETTINGS = ROOT / "pelicanconf.py"
 SEED = ROOT / "content" / "000_7badf5751ba94d9e.txt"
 CHROMIUM = "/usr/bin/chromium"

@@ -4,13 +4,9 @@ index no longer names. The builds with Pagefind are in tests/test_hosting.py."""
 
 import gzip
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tools.search import indexed_part, shard_of, stale  # noqa: E402
+from tools.search import indexed_part, shard_of, stale
 
 PAGE = """<!doctype html><html lang="en"><head><title>Ferry</title></head><body>
 <nav class="site-nav"><a href="/">Home</a></nav>
