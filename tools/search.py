@@ -121,7 +121,8 @@ def index_stories(command: list[str], site: str, pages: dict[str, str], manifest
     folders would; `manifest` is the file that keeps what was indexed into that folder. With no
     page there is no bundle."""
     bundle = os.path.join(site, BUNDLE)
-    last, bundles = _read_manifest(manifest, _indexer(command))
+    indexer = _indexer(command)
+    last, bundles = _read_manifest(manifest, indexer)
     shards: dict[str, dict[str, list]] = {}
     for page, date in sorted(pages.items()):
         shards.setdefault(shard_of(date), {})[page] = _state(os.path.join(site, page), last.get(page))
@@ -141,11 +142,11 @@ def index_stories(command: list[str], site: str, pages: dict[str, str], manifest
     if shards:
         with open(os.path.join(bundle, SHARDS), "w", encoding="utf-8") as handle:
             json.dump({"shards": sorted(shards, reverse=True)}, handle)
-    _write_manifest(manifest, _indexer(command),
+    made = {shard: _entry(os.path.join(bundle, shard)) for shard in shards}  # (language indexes, pages)
+    _write_manifest(manifest, indexer,
                     {page: [*entry[:3], pages[page]] for entries in shards.values() for page, entry in entries.items()},
-                    {shard: _languages(os.path.join(bundle, shard)) for shard in shards})
-    return Indexed(sum(_entry(os.path.join(bundle, shard))[1] for shard in shards), len(shards), redo,
-                   sorted(set(held) - set(shards)))
+                    {shard: languages for shard, (languages, _) in made.items()})
+    return Indexed(sum(count for _, count in made.values()), len(shards), redo, sorted(set(held) - set(shards)))
 
 
 def _indexer(command: list[str]) -> list[str]:
