@@ -340,7 +340,7 @@ def index_search(command, site):
     from tools.search import SearchError, index_stories
 
     # what was indexed into this site folder last, whatever content folder it was built from
-    manifest = os.path.join(ROOT, "cache", "search", hashlib.sha256(site.encode()).hexdigest()[:16] + ".json")
+    manifest = os.path.join(ROOT, "cache", "search", _folder_name(site) + ".json")
     try:
         indexed = index_stories(command, site, _build_report().pages, manifest)
     except SearchError as error:
@@ -414,8 +414,12 @@ def prune_caches(caches: str) -> None:
 def cache_folder(content=None):
     """The parse cache of a content folder: cache/<hash of its absolute path>, git-ignored, so two
     content folders never share one."""
-    folder = os.path.abspath(content or CONFIG["content_path"])
-    return os.path.join(ROOT, "cache", hashlib.sha256(folder.encode()).hexdigest()[:16])
+    return os.path.join(ROOT, "cache", _folder_name(os.path.abspath(content or CONFIG["content_path"])))
+
+
+def _folder_name(path):
+    """A name in cache/ for what is kept of the folder at this absolute path."""
+    return hashlib.sha256(path.encode()).hexdigest()[:16]
 
 
 def pelican_run(settings_file, content=None, output=None, strict=False, extra_settings=None, after=None):
