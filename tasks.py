@@ -37,9 +37,11 @@ CONFIG = {
     # Host and port for `serve` and `livereload`
     "host": "localhost",
     "port": 8000,
-    # What `livereload` watches (besides the content folder)
-    "watch_paths": [os.path.join(ROOT, SETTINGS["THEME"]), os.path.join(ROOT, "plugins"),
-                    os.path.join(ROOT, "pelicanconf.py"), os.path.join(ROOT, "publishconf.py")],
+    # What `livereload` watches besides the content folder: the theme, and the code and settings
+    # (a change to those is built in a new process: tools/prefork.py)
+    "theme_path": os.path.join(ROOT, SETTINGS["THEME"]),
+    "watch_paths": [os.path.join(ROOT, "plugins"), os.path.join(ROOT, "pelicanconf.py"),
+                    os.path.join(ROOT, "publishconf.py")],
     # A build of this many stories or more shows its progress
     "progress_every": 50,
     # Tests, and the parser's thresholds for inspect and evaluate
@@ -135,10 +137,11 @@ def livereload(c, content=None, output=None, port=CONFIG["port"]):
     output = os.path.abspath(output or CONFIG["deploy_path"])
     if not os.path.isdir(content):
         raise Exit(f"{content}: no such folder of stories", code=2)
-    command = [sys.executable, "-m", "invoke", "build", "--content", content, "--output", output]
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
     try:
-        lr.run(command, output, [content, *CONFIG["watch_paths"]], CONFIG["host"], port, cwd=ROOT)
+        warm = [content, CONFIG["theme_path"]]  # stories and templates: built without importing anew
+        lr.run(["build", "--content", content, "--output", output], output, [*warm, *CONFIG["watch_paths"]],
+               CONFIG["host"], port, cwd=ROOT, warm=warm)
     except ValueError as error:
         raise Exit(str(error), code=2)
 

@@ -380,7 +380,8 @@ def test_livereload_rebuilds_the_page_when_a_story_changes(tmp_path: Path):
                            "the rebuilt page shows the new text")
         assert "since January" not in after
         assert poll_until(lambda: fetch(base + "__broadsheet_reload").strip() == "2", 30, "build 2 announced")
-        live.wait_for(r"build 2 done", timeout=10)
+        live.wait_for(r"build 2 done in \d+\.\d\d s", timeout=10)
+        assert "new process" not in "".join(live.seen), "a story's change is built without importing anew"
     finally:
         live.stop()
     assert live.process.returncode is not None

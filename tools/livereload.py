@@ -1,8 +1,10 @@
 """`invoke livereload`: build, serve the site, rebuild on every change, reload the browser.
 
 No package beyond Pelican's own: changes are watched with `watchfiles` (installed with
-Pelican), and every rebuild is `invoke build` in a fresh process, so that edits to the
-reader plugin and to the settings take effect, not only edits to stories and templates.
+Pelican). Every rebuild is `invoke build` in a process of its own, forked from one that has
+already imported Pelican and the plugin (tools/prefork.py): a change to the stories or the theme
+is built without those imports; any other change (the reader plugin, the settings) is built
+from a new such process, so that it takes effect.
 The pages are served with a small script added on the way out (the files in `output/` are
 left as built): once a second it asks the server for the number of the latest build
 (`RELOAD_PATH`) and reloads the page when that number changes.
@@ -13,15 +15,17 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import subprocess
 import sys
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Sequence, TextIO
 
 import watchfiles
 from pelican.server import ComplexHTTPRequestHandler
+
+from tools.prefork import Prefork
 
 #: The address a served page asks for the number of the latest build.
 RELOAD_PATH = "/__broadsheet_reload"
@@ -138,8 +142,15 @@ def watched_paths(paths: Sequence[str | os.PathLike]) -> list[str]:
     return [os.path.abspath(p) for p in paths if os.path.exists(p)]
 
 
+def needs_fresh_process(changed: Sequence[str], warm: Sequence[str | os.PathLike]) -> bool:
+    """Whether a change reaches beyond the folders in `warm` (stories, theme): to the code or the
+    settings, which a process that imported them before the change would not see."""
+    folders = [Path(folder).resolve() for folder in warm]
+    return not all(any(Path(path).resolve().is_relative_to(folder) for folder in folders) for path in changed)
+
+
 def run(
-    build_command: Sequence[str],
+    build_arguments: Sequence[str],
     output: str,
     watch: Sequence[str | os.PathLike],
     host: str = "localhost",
@@ -147,8 +158,10 @@ def run(
     cwd: str | None = None,
     log: TextIO | None = None,
     debounce_ms: int = DEBOUNCE_MS_DEFAULT,
+    warm: Sequence[str | os.PathLike] = (),
 ) -> None:
-    """Build, serve `output`, and rebuild with `build_command` on every change under `watch`.
+    """Build, serve `output`, and rebuild with `invoke BUILD_ARGUMENTS` on every change under `watch`;
+    a change outside the folders in `warm` is built in a new process (`needs_fresh_process`).
 
     Runs until KeyboardInterrupt. A build that fails is reported and the watch goes on.
     """
@@ -159,36 +172,44 @@ def run(
     if inside:
         raise ValueError(f"the output folder {output} is inside a watched folder ({inside[0]}); choose another --output")
     builds = Builds()
+    builder = Prefork(build_arguments, cwd or os.getcwd())
 
-    def build() -> None:
-        result = subprocess.run(list(build_command), cwd=cwd)
+    def build(fresh: bool = False) -> None:
+        started = time.perf_counter()
+        status = builder.build(fresh)
         number = builds.finished()
-        state = "done" if result.returncode == 0 else f"failed with status {result.returncode}, see above"
-        log.write(f"livereload: build {number} {state}\n")
+        state = "done" if status == 0 else f"failed with status {status}, see above"
+        log.write(f"livereload: build {number} {state} in {time.perf_counter() - started:.2f} s\n")
         log.flush()
 
     os.makedirs(output, exist_ok=True)
-    build()
-    server = _Server((host, int(port)), handler_class(output, builds))
-    thread = threading.Thread(target=server.serve_forever, name="livereload-server", daemon=True)
-    thread.start()
-    shown = ", ".join(_short(p, cwd) for p in paths)
-    log.write(
-        f"Serving {output} at http://{host}:{server.server_address[1]}/ "
-        f"(rebuilds on changes to {shown}; pages reload themselves; Ctrl-C stops)\n"
-    )
-    log.flush()
     try:
-        for changes in watchfiles.watch(*paths, debounce=debounce_ms):
-            changed = sorted({_short(path, cwd) for _, path in changes})
-            log.write(f"livereload: changed {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}; rebuilding\n")
-            log.flush()
-            build()
-    except KeyboardInterrupt:
-        pass
+        build()
+        server = _Server((host, int(port)), handler_class(output, builds))
+        thread = threading.Thread(target=server.serve_forever, name="livereload-server", daemon=True)
+        thread.start()
+        shown = ", ".join(_short(p, cwd) for p in paths)
+        log.write(
+            f"Serving {output} at http://{host}:{server.server_address[1]}/ "
+            f"(rebuilds on changes to {shown}; pages reload themselves; Ctrl-C stops)\n"
+        )
+        log.flush()
+        try:
+            for changes in watchfiles.watch(*paths, debounce=debounce_ms):
+                changed = sorted({path for _, path in changes})
+                shown = sorted({_short(path, cwd) for path in changed})
+                fresh = needs_fresh_process(changed, warm)
+                log.write(f"livereload: changed {', '.join(shown[:5])}{' ...' if len(shown) > 5 else ''}; rebuilding"
+                          f"{' in a new process (code or settings)' if fresh else ''}\n")
+                log.flush()
+                build(fresh)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+            server.server_close()
     finally:
-        server.shutdown()
-        server.server_close()
+        builder.close()
 
 
 def _short(path: str, cwd: str | None) -> str:

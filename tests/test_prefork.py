@@ -1,0 +1,86 @@
+"""Builds forked from a process with the build's modules imported (tools/prefork.py), as
+`invoke livereload` runs them: the same site as a fresh `invoke build`, a new process when the
+code or the settings change, and a build even when that process is gone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.livereload import needs_fresh_process
+from tools.prefork import ROOT, Prefork
+
+FIXTURES = ROOT / "tests" / "fixtures" / "stories"
+STORIES = ("byline_and_timestamp.txt", "bullets_dash_and_star.txt", "caption_labels_and_first_line.txt")
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {path.relative_to(site).as_posix(): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for name in STORIES[:2]:
+        shutil.copy(FIXTURES / name, folder / name)
+    return folder
+
+
+def test_a_forked_build_makes_the_site_a_fresh_process_makes(tmp_path: Path, content: Path):
+    forked, fresh = tmp_path / "forked", tmp_path / "fresh"
+    builder = Prefork(["build", "--content", str(content), "--output", str(forked)])
+    try:
+        assert builder.build() == 0
+        zygote = builder.zygote.pid
+        shutil.copy(FIXTURES / STORIES[2], content / STORIES[2])  # a story added: the next build is forked again
+        assert builder.build() == 0
+        assert builder.zygote.pid == zygote, "the same process forks every build"
+    finally:
+        builder.close()
+    result = subprocess.run([sys.executable, "-m", "invoke", "build", "--content", str(content), "--output", str(fresh)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert len([name for name in files_of(forked) if name.endswith(".html")]) > 10
+    assert files_of(forked) == files_of(fresh)
+
+
+def test_a_build_goes_on_when_the_forking_process_is_gone_or_must_start_anew(tmp_path: Path, content: Path):
+    output = tmp_path / "site"
+    builder = Prefork(["build", "--content", str(content), "--output", str(output)])
+    try:
+        assert builder.build() == 0
+        first = builder.zygote.pid
+        assert builder.build(fresh=True) == 0, "code or settings changed: a new process"
+        assert builder.zygote.pid != first
+        os.kill(builder.zygote.pid, signal.SIGKILL)
+        builder.zygote.wait()
+        (output / "index.html").unlink()
+        assert builder.build() == 0
+        assert (output / "index.html").is_file()
+    finally:
+        builder.close()
+    assert builder.zygote is None
+
+
+def test_a_failed_build_reports_its_status(tmp_path: Path):
+    builder = Prefork(["build", "--content", str(tmp_path / "missing"), "--output", str(tmp_path / "site")])
+    try:
+        assert builder.build() == 2, "invoke build's own status for a missing folder"
+    finally:
+        builder.close()
+
+
+def test_only_changes_to_stories_and_theme_are_built_without_a_new_process(tmp_path: Path):
+    content, theme, plugins = tmp_path / "content", tmp_path / "theme", tmp_path / "plugins"
+    warm = [content, theme]
+    assert not needs_fresh_process([str(content / "story.txt"), str(theme / "templates" / "base.html")], warm)
+    assert needs_fresh_process([str(plugins / "news_reader" / "parse.py")], warm)
+    assert needs_fresh_process([str(content / "story.txt"), str(tmp_path / "pelicanconf.py")], warm)
+    assert needs_fresh_process([str(tmp_path / "content-old" / "story.txt")], warm), "a neighbour is not inside"
