@@ -141,7 +141,7 @@ def livereload(c, content=None, output=None, port=CONFIG["port"]):
     try:
         warm = [content, CONFIG["theme_path"]]  # stories and templates: built without importing anew
         lr.run(["build", "--content", content, "--output", output], output, [*warm, *CONFIG["watch_paths"]],
-               CONFIG["host"], port, cwd=ROOT, warm=warm)
+               CONFIG["host"], port, cwd=ROOT, warm=warm, cache_folder=cache_folder(content))
     except ValueError as error:
         raise Exit(str(error), code=2)
 

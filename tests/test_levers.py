@@ -105,6 +105,32 @@ def test_warm_builds_from_the_parse_cache_equal_a_cold_build(tmp_path):
     assert _cache_entries(cache) == entries
 
 
+def test_a_build_from_a_cache_read_ahead_equals_a_plain_build_and_reads_changed_files_again(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from news_reader import cache as parse_cache
+
+    monkeypatch.setattr(parse_cache, "_AHEAD", {})
+    content, cache = _fixture_content(tmp_path / "content"), tmp_path / "cache"
+    _build(content, tmp_path / "site", BROADSHEET_CACHE_PATH=str(cache))
+    parse_cache.read_ahead(cache)  # as livereload's zygote does after a build (tools/prefork.py)
+    ahead = dict(parse_cache._AHEAD)
+    assert {Path(path).name for path in ahead} >= _cache_entries(cache) | {"memo-pages.bin"}
+    story = sorted(content.glob("*.txt"))[3]
+    story.write_text(story.read_text(encoding="utf-8") + "\nOne more paragraph, added by an edit.\n", encoding="utf-8")
+    _build(content, tmp_path / "site", BROADSHEET_CACHE_PATH=str(cache))
+    _build(content, tmp_path / "plain")
+    assert _same_tree(tmp_path / "plain", tmp_path / "site") == []
+    changed = [path for path, (stamp, _) in ahead.items() if parse_cache._file_stamp(path) != stamp]
+    kinds = sorted(Path(path).name.split("-")[0].split(".")[-1] for path in changed)
+    assert kinds == ["memo", "output", "pickle"], "the edited story's entry, the memo and the list of output files"
+    for path in ahead:
+        value = parse_cache._unpickle(Path(path))
+        assert (value is ahead[path][1]) == (path not in changed), path
+    (cache / "memo-pages.bin").unlink()
+    parse_cache.read_ahead(cache)
+    assert str(cache / "memo-pages.bin") not in parse_cache._AHEAD, "a file gone is forgotten"
+
+
 def test_an_edited_story_is_parsed_again_and_edited_back(tmp_path, monkeypatch):
     sys.path.insert(0, str(ROOT / "plugins"))
     from news_reader import prepare

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks import cache_folder
 from tools.livereload import needs_fresh_process
 from tools.prefork import ROOT, Prefork
 
@@ -35,11 +36,12 @@ def content(tmp_path: Path) -> Path:
 
 def test_a_forked_build_makes_the_site_a_fresh_process_makes(tmp_path: Path, content: Path):
     forked, fresh = tmp_path / "forked", tmp_path / "fresh"
-    builder = Prefork(["build", "--content", str(content), "--output", str(forked)])
+    builder = Prefork(["build", "--content", str(content), "--output", str(forked)], cache_folder=cache_folder(content))
     try:
         assert builder.build() == 0
         zygote = builder.zygote.pid
-        shutil.copy(FIXTURES / STORIES[2], content / STORIES[2])  # a story added: the next build is forked again
+        # a story added: the next build is forked again, with the parse cache read ahead
+        shutil.copy(FIXTURES / STORIES[2], content / STORIES[2])
         assert builder.build() == 0
         assert builder.zygote.pid == zygote, "the same process forks every build"
     finally:

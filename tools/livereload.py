@@ -159,9 +159,11 @@ def run(
     log: TextIO | None = None,
     debounce_ms: int = DEBOUNCE_MS_DEFAULT,
     warm: Sequence[str | os.PathLike] = (),
+    cache_folder: str = "",
 ) -> None:
     """Build, serve `output`, and rebuild with `invoke BUILD_ARGUMENTS` on every change under `watch`;
-    a change outside the folders in `warm` is built in a new process (`needs_fresh_process`).
+    a change outside the folders in `warm` is built in a new process (`needs_fresh_process`). The
+    build's parse cache, `cache_folder`, is read ahead between builds (tools/prefork.py).
 
     Runs until KeyboardInterrupt. A build that fails is reported and the watch goes on.
     """
@@ -172,7 +174,7 @@ def run(
     if inside:
         raise ValueError(f"the output folder {output} is inside a watched folder ({inside[0]}); choose another --output")
     builds = Builds()
-    builder = Prefork(build_arguments, cwd or os.getcwd())
+    builder = Prefork(build_arguments, cwd or os.getcwd(), cache_folder)
 
     def build(fresh: bool = False) -> None:
         started = time.perf_counter()

@@ -6,12 +6,17 @@ a *zygote*: a process that imports them once, then forks a child for each build.
 `invoke build` as a fresh process would (a process of its own, nothing kept from the builds
 before it); only the imports are already done. Its exit status comes back on a pipe.
 
+Given the build's parse cache folder, the zygote also unpickles its files after each build
+(`news_reader.cache.read_ahead`), while the curator reads the page: the next build finds the
+stories that did not change already read (a file changed since is read again, by its stamp).
+
 A zygote holds the code and the settings as they were when it started: `Prefork.build(fresh=True)`
 starts a new one, for a change to either. A zygote that died (or never started) is started again;
 if it cannot start, the build runs in a fresh process, which shows why.
 
-Zygote side: `python -m tools.prefork RESULT_FD INVOKE-ARGUMENTS...` in the repository's folder;
-each line on its standard input is a request for one build.
+Zygote side: `python -m tools.prefork RESULT_FD CACHE_FOLDER INVOKE-ARGUMENTS...` in the
+repository's folder (CACHE_FOLDER empty for none); each line on its standard input is a request
+for one build.
 """
 
 from __future__ import annotations
@@ -31,8 +36,8 @@ PRELOAD = ("tasks", "news_reader", "tools.search", "pagefind.service")
 class Prefork:
     """Runs `invoke INVOKE_ARGUMENTS` once per `build()`, forked from a zygote."""
 
-    def __init__(self, invoke_arguments: Sequence[str], cwd: str | os.PathLike = ROOT) -> None:
-        self.arguments, self.cwd = list(invoke_arguments), str(cwd)
+    def __init__(self, invoke_arguments: Sequence[str], cwd: str | os.PathLike = ROOT, cache_folder: str = "") -> None:
+        self.arguments, self.cwd, self.cache_folder = list(invoke_arguments), str(cwd), cache_folder
         self.zygote: subprocess.Popen | None = None
         self._results = None
 
@@ -57,7 +62,7 @@ class Prefork:
         read, write = os.pipe()
         try:
             self.zygote = subprocess.Popen(
-                [sys.executable, "-m", "tools.prefork", str(write), *self.arguments],
+                [sys.executable, "-m", "tools.prefork", str(write), self.cache_folder, *self.arguments],
                 cwd=self.cwd, stdin=subprocess.PIPE, pass_fds=(write,),
             )
         finally:
@@ -94,8 +99,9 @@ def _run_invoke(arguments: list[str]) -> int:
         sys.stderr.flush()
 
 
-def zygote(result_fd: int, arguments: list[str]) -> None:
-    """Import what a build imports, then fork a build for each line read from standard input."""
+def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
+    """Import what a build imports, then fork a build for each line read from standard input;
+    after each, read the files of `cache_folder` (if any) ahead of the next."""
     sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
     for name in PRELOAD:
         try:
@@ -103,6 +109,8 @@ def zygote(result_fd: int, arguments: list[str]) -> None:
         except ImportError:
             pass  # pagefind, say: the build itself says what is missing
     sys.path.remove(str(ROOT / "plugins"))  # Pelican finds the plugin itself (and reuses the one imported)
+    from news_reader.cache import read_ahead
+
     child = 0
 
     def stop(signum, frame):
@@ -121,7 +129,9 @@ def zygote(result_fd: int, arguments: list[str]) -> None:
         _, status = os.waitpid(child, 0)
         child = 0
         os.write(result_fd, f"{os.waitstatus_to_exitcode(status)}\n".encode())
+        if cache_folder:
+            read_ahead(cache_folder)
 
 
 if __name__ == "__main__":
-    zygote(int(sys.argv[1]), sys.argv[2:])
+    zygote(int(sys.argv[1]), sys.argv[2], sys.argv[3:])
