@@ -4,6 +4,8 @@ Stories come from `bench/gen_corpus.py` (a copy of the shared generator, so a fr
 bench): `--form txt` for Broadsheet, `pelican-md` for stock Pelican (Markdown, default theme,
 typogrify on), `hugo-md` for Hugo (when a `hugo` binary exists). Each build runs in a child
 process of its own, timed by wall clock, with its peak memory (max RSS) read from the child.
+The watching servers' rebuilds after an added story are timed too: `invoke livereload`'s (a
+build forked from its zygote, tools/prefork.py) and `hugo server`'s (by its own timer).
 The machine is noisy, so the report gives ratios as well as seconds.
 
 `invoke bench --against REVISION` times rebuilds in pairs instead: the same stories built by a
@@ -15,13 +17,19 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.prefork import Prefork
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "bench" / "gen_corpus.py"
@@ -61,8 +69,14 @@ _HUGO_LAYOUTS = {
 class Run:
     name: str
     seconds: float
-    peak_mib: float
-    cpu_seconds: float = 0.0
+    peak_mib: float | None  # None: not known (a server's own timer)
+    cpu_seconds: float | None = 0.0
+
+
+#: Stories added one by one to time a watching server's rebuild (the median is reported).
+WATCHED_ADDS = 3
+#: Seconds to wait for a line from Hugo's server.
+_SERVER_WAIT = 300
 
 
 def generate(form: str, out: Path, stories: int, start: int = 0) -> None:
@@ -140,7 +154,34 @@ def _curator(work: Path, stories: int) -> list[Run]:
     generate("txt", work / "content", 1, start=stories)
     runs.append(timed("invoke build add one (with search)", build, ROOT))
     check_pages("invoke build", work / "site", "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.html", stories + 1)
-    return runs
+    return runs + [_livereload(work, stories + 1)]
+
+
+def _livereload(work: Path, first: int) -> Run:
+    """What `invoke livereload` does after a story is saved: a build forked from its zygote, the
+    imports done and the parse cache read ahead (tools/prefork.py), search included, into the site
+    `invoke build` made; the median of `WATCHED_ADDS` stories added (from story number `first`)."""
+    from tasks import cache_folder
+
+    content = work / "content"
+    builder = Prefork(["build", "--content", str(content), "--output", str(work / "site")], ROOT,
+                      cache_folder(str(content)), stdout=subprocess.DEVNULL)
+    runs = []
+    try:
+        builder.build()  # livereload's first build: the zygote started, then the cache read ahead
+        for added in range(WATCHED_ADDS):
+            generate("txt", content, 1, start=first + added)
+            os.sync()
+            started = time.perf_counter()
+            if builder.build():
+                raise RuntimeError("livereload's build failed")
+            seconds = time.perf_counter() - started
+            cpu, peak_kib = builder.usage
+            runs.append(Run(f"livereload add one (forked, with search; median of {WATCHED_ADDS})", seconds,
+                            peak_kib / 1024, cpu))
+    finally:
+        builder.close()
+    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
 
 
 def _stock_pelican(work: Path, stories: int) -> list[Run]:
@@ -165,7 +206,45 @@ def _hugo(work: Path, stories: int) -> list[Run]:
         path.write_text(text, encoding="utf-8")
     runs = [timed("Hugo cold", [hugo, "--quiet", "-d", "public"], work)]
     check_pages("Hugo", work / "public" / "posts", "*/index.html", stories)
-    return runs
+    return runs + [_hugo_server(work, hugo, stories)]
+
+
+def _hugo_server(work: Path, hugo: str, first: int) -> Run:
+    """Hugo's watch server (`hugo server`, full re-renders, serving from memory as it does by
+    default) after a post is added: its own timer ("Total in N ms"), which leaves out the
+    watching; the median of `WATCHED_ADDS` posts added (from post number `first`)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([hugo, "server", "--port", str(port), "--disableFastRender"], cwd=work,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
+    try:
+        _wait_for(lines, "Web Server is available", server)
+        seconds = []
+        for added in range(WATCHED_ADDS):
+            generate("hugo-md", work / "content" / "posts", 1, start=first + added)
+            seconds.append(int(_wait_for(lines, r"Total in (\d+) ms", server).group(1)) / 1000)
+    finally:
+        server.terminate()
+        server.wait()
+    return Run(f"Hugo server add one (its own timer; median of {WATCHED_ADDS})", statistics.median(seconds), None, None)
+
+
+def _wait_for(lines: queue.Queue, pattern: str, server: subprocess.Popen) -> re.Match:
+    """The first line from the server matching `pattern` (each line before it is passed over)."""
+    deadline = time.monotonic() + _SERVER_WAIT
+    while time.monotonic() < deadline:
+        try:
+            match = re.search(pattern, lines.get(timeout=1))
+        except queue.Empty:
+            if server.poll() is not None:
+                raise RuntimeError(f"hugo server stopped (status {server.returncode}) before printing {pattern!r}")
+            continue
+        if match:
+            return match
+    raise RuntimeError(f"hugo server printed no {pattern!r} in {_SERVER_WAIT} s")
 
 
 #: Seconds after which ext4 without a journal reuses a freed inode (RECENTCY_MIN in the kernel's
@@ -282,10 +361,9 @@ def report(runs: list[Run], stories: int) -> str:
     ]
     for run in runs:
         versus_hugo = f"{run.seconds / hugo.seconds:.2f}" if hugo else "–"
-        lines.append(
-            f"| {run.name} | {run.seconds:.2f} | {run.cpu_seconds:.2f} | {run.peak_mib:.0f} | {run.seconds / base:.2f} "
-            f"| {versus_hugo} |"
-        )
+        cpu = "–" if run.cpu_seconds is None else f"{run.cpu_seconds:.2f}"
+        peak = "–" if run.peak_mib is None else f"{run.peak_mib:.0f}"
+        lines.append(f"| {run.name} | {run.seconds:.2f} | {cpu} | {peak} | {run.seconds / base:.2f} | {versus_hugo} |")
     return "\n".join(lines)
 
 

@@ -4,7 +4,8 @@ A fresh `python -m invoke build` spends about 0.45 s importing Pelican, the read
 their libraries before it reads a story. `livereload` rebuilds on every saved story, so it keeps
 a *zygote*: a process that imports them once, then forks a child for each build. The child runs
 `invoke build` as a fresh process would (a process of its own, nothing kept from the builds
-before it); only the imports are already done. Its exit status comes back on a pipe.
+before it); only the imports are already done. Its exit status (with its CPU time and peak
+memory) comes back on a pipe.
 
 Given the build's parse cache folder, the zygote also unpickles its files after each build
 (`news_reader.cache.read_ahead`), while the curator reads the page: the next build finds the
@@ -36,10 +37,15 @@ PRELOAD = ("tasks", "news_reader", "tools.search", "pagefind.service")
 class Prefork:
     """Runs `invoke INVOKE_ARGUMENTS` once per `build()`, forked from a zygote."""
 
-    def __init__(self, invoke_arguments: Sequence[str], cwd: str | os.PathLike = ROOT, cache_folder: str = "") -> None:
+    def __init__(self, invoke_arguments: Sequence[str], cwd: str | os.PathLike = ROOT, cache_folder: str = "",
+                 stdout=None) -> None:
         self.arguments, self.cwd, self.cache_folder = list(invoke_arguments), str(cwd), cache_folder
+        self.stdout = stdout  # where the builds print (None: here)
         self.zygote: subprocess.Popen | None = None
         self._results = None
+        #: The last forked build's CPU seconds (user + system, its own children included) and peak
+        #: memory in KiB; None when it ran in a fresh process.
+        self.usage: tuple[float, int] | None = None
 
     def build(self, fresh: bool = False) -> int:
         """One build; its exit status. `fresh`: in a new zygote (the code or the settings changed)."""
@@ -48,14 +54,18 @@ class Prefork:
         try:
             self.zygote.stdin.write(b"build\n")
             self.zygote.stdin.flush()
-            status = self._results.readline()
+            result = self._results.readline().split()
         except OSError:  # BrokenPipeError: the zygote is gone
-            status = b""
-        if status:
+            result = []
+        if result:
+            status, cpu, peak = result
+            self.usage = float(cpu), int(peak)
             return int(status)
         # the zygote died before it could fork (an import failed, say): a fresh process shows why
         self.close()
-        return subprocess.run([sys.executable, "-m", "invoke", *self.arguments], cwd=self.cwd).returncode
+        self.usage = None
+        return subprocess.run([sys.executable, "-m", "invoke", *self.arguments], cwd=self.cwd,
+                              stdout=self.stdout).returncode
 
     def _start(self) -> None:
         self.close()
@@ -63,7 +73,7 @@ class Prefork:
         try:
             self.zygote = subprocess.Popen(
                 [sys.executable, "-m", "tools.prefork", str(write), self.cache_folder, *self.arguments],
-                cwd=self.cwd, stdin=subprocess.PIPE, pass_fds=(write,),
+                cwd=self.cwd, stdin=subprocess.PIPE, stdout=self.stdout, pass_fds=(write,),
             )
         finally:
             os.close(write)
@@ -126,9 +136,10 @@ def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             os._exit(_run_invoke(arguments))
-        _, status = os.waitpid(child, 0)
+        _, status, usage = os.wait4(child, 0)  # the usage of the build and of the processes it waited for
         child = 0
-        os.write(result_fd, f"{os.waitstatus_to_exitcode(status)}\n".encode())
+        cpu = usage.ru_utime + usage.ru_stime
+        os.write(result_fd, f"{os.waitstatus_to_exitcode(status)} {cpu:.3f} {usage.ru_maxrss}\n".encode())
         if cache_folder:
             read_ahead(cache_folder)
 
