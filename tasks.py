@@ -464,6 +464,7 @@ def pelican_run(settings_file, content=None, output=None, strict=False, extra_se
         for logger in watched:
             logger.removeHandler(counter)
     if after is not None:
+        _pages_written()
         after()  # before the summary, which stays the last line
     report = _build_report()
     print(report.summary())
@@ -476,6 +477,19 @@ def pelican_run(settings_file, content=None, output=None, strict=False, extra_se
         raise Exit(f"{failed} story file(s) could not be published (see above); the rest of the site was written", code=1)
     if strict and counter.warnings:
         raise Exit(f"--strict: the build logged {counter.warnings} warning(s), see above", code=1)
+
+
+#: Set by livereload's zygote (tools/prefork.py) in the builds it forks: a file descriptor to
+#: write "pages" to once the pages are written, before the search index is made.
+PAGES_WRITTEN_FD = "BROADSHEET_PAGES_WRITTEN_FD"
+
+
+def _pages_written():
+    """Tell livereload, when it runs this build, that the pages are written: it reloads the open
+    pages then, and holds requests for the search index until the build has ended."""
+    descriptor = os.environ.get(PAGES_WRITTEN_FD)
+    if descriptor:
+        os.write(int(descriptor), b"pages\n")
 
 
 @contextlib.contextmanager

@@ -380,11 +380,39 @@ def test_livereload_rebuilds_the_page_when_a_story_changes(tmp_path: Path):
                            "the rebuilt page shows the new text")
         assert "since January" not in after
         assert poll_until(lambda: fetch(base + "__broadsheet_reload").strip() == "2", 30, "build 2 announced")
-        live.wait_for(r"build 2 done in \d+\.\d\d s", timeout=10)
+        live.wait_for(r"build 2 done in \d+\.\d\d s \(pages in \d+\.\d\d s, then the search index\)", timeout=10)
         assert "new process" not in "".join(live.seen), "a story's change is built without importing anew"
     finally:
         live.stop()
     assert live.process.returncode is not None
+
+
+def test_livereload_reloads_pages_once_written_and_holds_the_search_index_until_the_build_ends(tmp_path: Path):
+    from tools.livereload import Builds, _Server, handler_class
+
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "shards.json").write_text('{"shards": []}', encoding="utf-8")
+    (tmp_path / "index.html").write_text("<html><body>Home</body></html>", encoding="utf-8")
+    builds = Builds()
+    server = _Server(("localhost", 0), handler_class(str(tmp_path), builds))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://localhost:{server.server_address[1]}/"
+    try:
+        builds.started()
+        builds.pages_written()
+        assert fetch(base + "__broadsheet_reload").strip() == "1", "open pages reload once the pages are written"
+        assert "Home" in fetch(base), "pages are served at once"
+        answer: list[str] = []
+        request = threading.Thread(target=lambda: answer.append(fetch(base + "pagefind/shards.json")))
+        request.start()
+        request.join(0.5)
+        assert not answer, "the search index is held while the build makes it"
+        assert builds.finished() == 1, "the same build's number"
+        request.join(5)
+        assert answer == ['{"shards": []}']
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs /usr/bin/chromium (see tests/test_browser.py)")

@@ -53,6 +53,20 @@ def test_a_forked_build_makes_the_site_a_fresh_process_makes(tmp_path: Path, con
     assert files_of(forked) == files_of(fresh)
 
 
+def test_a_forked_build_says_when_its_pages_are_written_before_its_search_index(tmp_path: Path, content: Path):
+    output = tmp_path / "site"
+    builder = Prefork(["build", "--content", str(content), "--output", str(output)])
+    seen = []
+    try:
+        status = builder.build(pages_written=lambda: seen.append(
+            ((output / "index.html").is_file(), (output / "pagefind" / "shards.json").is_file())))
+    finally:
+        builder.close()
+    assert status == 0
+    assert seen == [(True, False)], "once, with the pages written and the search index not yet"
+    assert (output / "pagefind" / "shards.json").is_file()
+
+
 def test_a_build_goes_on_when_the_forking_process_is_gone_or_must_start_anew(tmp_path: Path, content: Path):
     output = tmp_path / "site"
     builder = Prefork(["build", "--content", str(content), "--output", str(output)])

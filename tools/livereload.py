@@ -7,7 +7,9 @@ is built without those imports; any other change (the reader plugin, the setting
 from a new such process, so that it takes effect.
 The pages are served with a small script added on the way out (the files in `output/` are
 left as built): once a second it asks the server for the number of the latest build
-(`RELOAD_PATH`) and reloads the page when that number changes.
+(`RELOAD_PATH`) and reloads the page when that number changes. A build's number changes as soon
+as its pages are written; its search index is made after them, and requests for the index
+wait until it is (`Builds`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ RELOAD_PATH = "/__broadsheet_reload"
 POLL_MS_DEFAULT = 1000
 #: Changes this close together (milliseconds) make one rebuild.
 DEBOUNCE_MS_DEFAULT = 300
+#: Requests under this path (the search index, tools/search.py) wait for a running build to end.
+SEARCH_INDEX_PATH = "/pagefind/"
+#: How long such a request waits at most (a build of 10,000 stories indexes a quarter in 4 s).
+INDEX_WAIT_SECONDS = 120
 
 _SCRIPT = """<script nonce="{nonce}">/* added by invoke livereload; not in output/ */
 (function () {{
@@ -57,21 +63,44 @@ _SCRIPT_SRC = re.compile(rb"script-src[^;]*")
 
 
 class Builds:
-    """The number of the latest finished build, shared by the watcher and the server."""
+    """The number of the latest build whose pages are written, and whether a build is running,
+    shared by the watcher and the server. A build's pages are written before its search index
+    is made: open pages reload then, and requests for the index wait until the build has ended."""
 
     def __init__(self) -> None:
         self._number = 0
+        self._numbered = False  # this build's pages announced (`pages_written`)
         self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
 
     @property
     def number(self) -> int:
         with self._lock:
             return self._number
 
-    def finished(self) -> int:
+    def started(self) -> None:
+        with self._lock:
+            self._numbered = False
+            self._idle.clear()
+
+    def pages_written(self) -> None:
         with self._lock:
             self._number += 1
+            self._numbered = True
+
+    def finished(self) -> int:
+        """The build has ended (its pages are numbered now if they were not yet); its number."""
+        with self._lock:
+            if not self._numbered:
+                self._number += 1
+            self._numbered = True
+            self._idle.set()
             return self._number
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait for the running build, if any, to end (at most `timeout` seconds)."""
+        return self._idle.wait(timeout)
 
 
 def with_reload_script(html: bytes, build: int, poll_ms: int = POLL_MS_DEFAULT) -> bytes:
@@ -105,6 +134,8 @@ def handler_class(root: str, builds: Builds, poll_ms: int = POLL_MS_DEFAULT) -> 
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             if path == RELOAD_PATH:
                 return self._send(str(builds.number).encode(), "text/plain; charset=utf-8")
+            if path.startswith(SEARCH_INDEX_PATH):
+                builds.wait_until_idle(INDEX_WAIT_SECONDS)  # Pagefind may be writing it
             found = self.get_path_that_exists(path)
             if not found:
                 return self.send_error(404, "Not found (is the build finished?)")
@@ -178,10 +209,20 @@ def run(
 
     def build(fresh: bool = False) -> None:
         started = time.perf_counter()
-        status = builder.build(fresh)
-        number = builds.finished()
+        pages = []  # when the pages were written, if the build said so before its search index
+
+        def pages_written() -> None:
+            pages.append(time.perf_counter() - started)
+            builds.pages_written()
+
+        builds.started()
+        try:
+            status = builder.build(fresh, pages_written)
+        finally:
+            number = builds.finished()
         state = "done" if status == 0 else f"failed with status {status}, see above"
-        log.write(f"livereload: build {number} {state} in {time.perf_counter() - started:.2f} s\n")
+        shown = f" (pages in {pages[0]:.2f} s, then the search index)" if pages else ""
+        log.write(f"livereload: build {number} {state} in {time.perf_counter() - started:.2f} s{shown}\n")
         log.flush()
 
     os.makedirs(output, exist_ok=True)

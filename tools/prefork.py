@@ -5,7 +5,8 @@ their libraries before it reads a story. `livereload` rebuilds on every saved st
 a *zygote*: a process that imports them once, then forks a child for each build. The child runs
 `invoke build` as a fresh process would (a process of its own, nothing kept from the builds
 before it); only the imports are already done. Its exit status (with its CPU time and peak
-memory) comes back on a pipe.
+memory) comes back on a pipe, and before it, from the build itself, word that the pages are
+written (`tasks.PAGES_WRITTEN_FD`), when the search index is still to be made.
 
 Given the build's parse cache folder, the zygote also unpickles its files after each build
 (`news_reader.cache.read_ahead`), while the curator reads the page: the next build finds the
@@ -27,7 +28,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What a build imports, loaded once by the zygote (tasks.py imports Pelican and invoke).
@@ -47,14 +48,18 @@ class Prefork:
         #: memory in KiB; None when it ran in a fresh process.
         self.usage: tuple[float, int] | None = None
 
-    def build(self, fresh: bool = False) -> int:
-        """One build; its exit status. `fresh`: in a new zygote (the code or the settings changed)."""
+    def build(self, fresh: bool = False, pages_written: Callable[[], object] | None = None) -> int:
+        """One build; its exit status. `fresh`: in a new zygote (the code or the settings changed).
+        `pages_written` is called when the build says its pages are written (before its search index)."""
         if fresh or self.zygote is None or self.zygote.poll() is not None:
             self._start()
         try:
             self.zygote.stdin.write(b"build\n")
             self.zygote.stdin.flush()
-            result = self._results.readline().split()
+            while (line := self._results.readline()) == b"pages\n":
+                if pages_written is not None:
+                    pages_written()
+            result = line.split()
         except OSError:  # BrokenPipeError: the zygote is gone
             result = []
         if result:
@@ -120,6 +125,7 @@ def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
             pass  # pagefind, say: the build itself says what is missing
     sys.path.remove(str(ROOT / "plugins"))  # Pelican finds the plugin itself (and reuses the one imported)
     from news_reader.cache import read_ahead
+    from tasks import PAGES_WRITTEN_FD
 
     child = 0
 
@@ -135,6 +141,7 @@ def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
         if child == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.environ[PAGES_WRITTEN_FD] = str(result_fd)
             os._exit(_run_invoke(arguments))
         _, status, usage = os.wait4(child, 0)  # the usage of the build and of the processes it waited for
         child = 0
