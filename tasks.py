@@ -487,7 +487,7 @@ PAGES_WRITTEN_FD = "BROADSHEET_PAGES_WRITTEN_FD"
 def _pages_written():
     """Tell livereload, when it runs this build, that the pages are written: it reloads the open
     pages then, and holds requests for the search index until the build has ended."""
-    descriptor = os.environ.get(PAGES_WRITTEN_FD)
+    descriptor = os.environ.pop(PAGES_WRITTEN_FD, None)  # not for Pagefind, started next
     if descriptor:
         os.write(int(descriptor), b"pages\n")
 

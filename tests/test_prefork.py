@@ -9,13 +9,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tasks import cache_folder
 from tools.livereload import needs_fresh_process
-from tools.prefork import ROOT, Prefork
+from tools.prefork import ROOT, STOP_GRACE_SECONDS, Prefork
 
 FIXTURES = ROOT / "tests" / "fixtures" / "stories"
 STORIES = ("byline_and_timestamp.txt", "bullets_dash_and_star.txt", "caption_labels_and_first_line.txt")
@@ -46,6 +47,7 @@ def test_a_forked_build_makes_the_site_a_fresh_process_makes(tmp_path: Path, con
         assert builder.zygote.pid == zygote, "the same process forks every build"
     finally:
         builder.close()
+    shutil.rmtree(cache_folder(content))  # the fresh build parses every story: a bad entry would show
     result = subprocess.run([sys.executable, "-m", "invoke", "build", "--content", str(content), "--output", str(fresh)],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -89,8 +91,54 @@ def test_a_failed_build_reports_its_status(tmp_path: Path):
     builder = Prefork(["build", "--content", str(tmp_path / "missing"), "--output", str(tmp_path / "site")])
     try:
         assert builder.build() == 2, "invoke build's own status for a missing folder"
+        assert builder.usage is not None, "forked, not run in a fresh process"
     finally:
         builder.close()
+
+
+def test_a_build_runs_in_a_fresh_process_when_no_zygote_can_start(tmp_path: Path):
+    # no tools/prefork.py here, so no zygote: `python -m invoke build` runs this folder's tasks.py
+    (tmp_path / "tasks.py").write_text(
+        "from invoke import task\n\n@task\ndef build(c):\n    open('built', 'w').close()\n", encoding="utf-8")
+    builder = Prefork(["build"], cwd=tmp_path, stdout=subprocess.DEVNULL)
+    try:
+        assert builder.build() == 0
+        assert (tmp_path / "built").is_file()
+        assert builder.usage is None and builder.zygote is None
+    finally:
+        builder.close()
+
+
+def processes_of(marker: str) -> list[int]:
+    """The processes whose command line mentions `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_stopping_the_zygote_stops_the_build_and_the_processes_it_started(tmp_path: Path):
+    content = tmp_path / "content"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_corpus.py"), "--n", "150", "--form", "txt", "--out",
+                    str(content)], check=True, stdout=subprocess.DEVNULL)
+    builder = Prefork(["build", "--content", str(content), "--output", str(tmp_path / "site")], stdout=subprocess.DEVNULL)
+    builder._start()
+    builder.zygote.stdin.write(b"build\n")  # a build asked for, not waited for
+    builder.zygote.stdin.flush()
+    deadline = time.monotonic() + 60
+    while len(processes_of(str(tmp_path))) < 4 and time.monotonic() < deadline:  # the zygote, the build, its pool
+        time.sleep(0.05)
+    assert len(processes_of(str(tmp_path))) >= 4, "the build's parse pool started"
+    builder.close()  # as livereload does when it stops
+    deadline = time.monotonic() + STOP_GRACE_SECONDS + 10
+    while processes_of(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_of(str(tmp_path)) == [], "nothing of the build is left running"
+    assert not list(tmp_path.glob(".pagefind-*")), "nor any scratch folder"
 
 
 def test_only_changes_to_stories_and_theme_are_built_without_a_new_process(tmp_path: Path):

@@ -94,7 +94,6 @@ class Builds:
         with self._lock:
             if not self._numbered:
                 self._number += 1
-            self._numbered = True
             self._idle.set()
             return self._number
 
@@ -136,6 +135,7 @@ def handler_class(root: str, builds: Builds, poll_ms: int = POLL_MS_DEFAULT) -> 
                 return self._send(str(builds.number).encode(), "text/plain; charset=utf-8")
             if path.startswith(SEARCH_INDEX_PATH):
                 builds.wait_until_idle(INDEX_WAIT_SECONDS)  # Pagefind may be writing it
+            number = builds.number  # before the file is read: a page written after it reloads again
             found = self.get_path_that_exists(path)
             if not found:
                 return self.send_error(404, "Not found (is the build finished?)")
@@ -145,7 +145,7 @@ def handler_class(root: str, builds: Builds, poll_ms: int = POLL_MS_DEFAULT) -> 
             if filename.endswith(".html") and os.path.isfile(filename):
                 with open(filename, "rb") as handle:
                     page = handle.read()
-                return self._send(with_reload_script(page, builds.number, poll_ms), "text/html; charset=utf-8")
+                return self._send(with_reload_script(page, number, poll_ms), "text/html; charset=utf-8")
             self.path = found
             return SimpleHTTPRequestHandler.do_GET(self)
 
@@ -239,7 +239,7 @@ def run(
         log.flush()
         try:
             for changes in watchfiles.watch(*paths, debounce=debounce_ms):
-                changed = sorted({path for _, path in changes})
+                changed = {path for _, path in changes}
                 shown = sorted({_short(path, cwd) for path in changed})
                 fresh = needs_fresh_process(changed, warm)
                 log.write(f"livereload: changed {', '.join(shown[:5])}{' ...' if len(shown) > 5 else ''}; rebuilding"

@@ -14,7 +14,9 @@ stories that did not change already read (a file changed since is read again, by
 
 A zygote holds the code and the settings as they were when it started: `Prefork.build(fresh=True)`
 starts a new one, for a change to either. A zygote that died (or never started) is started again;
-if it cannot start, the build runs in a fresh process, which shows why.
+if it cannot start, the build runs in a fresh process, which shows why. Each build is a process
+group of its own: stopping the zygote stops the build and whatever it started (its parse pool,
+Pagefind), given `STOP_GRACE_SECONDS` to clean up.
 
 Zygote side: `python -m tools.prefork RESULT_FD CACHE_FOLDER INVOKE-ARGUMENTS...` in the
 repository's folder (CACHE_FOLDER empty for none); each line on its standard input is a request
@@ -24,15 +26,24 @@ for one build.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
-#: What a build imports, loaded once by the zygote (tasks.py imports Pelican and invoke).
-PRELOAD = ("tasks", "news_reader", "tools.search", "pagefind.service")
+#: What a build imports, loaded once by the zygote (tasks.py imports Pelican and invoke; tasks.py
+#: itself is run anew by invoke in every build, so an edit to it takes effect at once).
+PRELOAD = ("tasks", "news_reader", "pagefind.service")
+#: Seconds a build that is stopped has to end (and remove its scratch files) before it is killed.
+STOP_GRACE_SECONDS = 5
+#: How often a wait for the zygote's answer checks that it is still there (seconds): a process the
+#: build left behind may hold the pipe open after the zygote is gone.
+_POLL_SECONDS = 1.0
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Prefork:
@@ -43,7 +54,8 @@ class Prefork:
         self.arguments, self.cwd, self.cache_folder = list(invoke_arguments), str(cwd), cache_folder
         self.stdout = stdout  # where the builds print (None: here)
         self.zygote: subprocess.Popen | None = None
-        self._results = None
+        self._results: int | None = None  # the read end of the zygote's pipe
+        self._pending = b""
         #: The last forked build's CPU seconds (user + system, its own children included) and peak
         #: memory in KiB; None when it ran in a fresh process.
         self.usage: tuple[float, int] | None = None
@@ -53,24 +65,46 @@ class Prefork:
         `pages_written` is called when the build says its pages are written (before its search index)."""
         if fresh or self.zygote is None or self.zygote.poll() is not None:
             self._start()
-        try:
-            self.zygote.stdin.write(b"build\n")
-            self.zygote.stdin.flush()
-            while (line := self._results.readline()) == b"pages\n":
-                if pages_written is not None:
-                    pages_written()
-            result = line.split()
-        except OSError:  # BrokenPipeError: the zygote is gone
-            result = []
-        if result:
-            status, cpu, peak = result
-            self.usage = float(cpu), int(peak)
-            return int(status)
-        # the zygote died before it could fork (an import failed, say): a fresh process shows why
+        answer = self._ask(pages_written)
+        if answer is not None:
+            status, self.usage = answer
+            return status
+        # the zygote is gone or never started (an import failed, say): a fresh process shows why
         self.close()
         self.usage = None
         return subprocess.run([sys.executable, "-m", "invoke", *self.arguments], cwd=self.cwd,
                               stdout=self.stdout).returncode
+
+    def _ask(self, pages_written) -> tuple[int, tuple[float, int]] | None:
+        """Have the zygote fork a build; its status and usage, or None when the zygote is gone."""
+        if self.zygote is None:
+            return None
+        try:
+            self.zygote.stdin.write(b"build\n")
+            self.zygote.stdin.flush()
+        except OSError:  # BrokenPipeError: the zygote is gone
+            return None
+        while (line := self._line()) == b"pages":
+            if pages_written is not None:
+                pages_written()
+        try:
+            status, cpu, peak = (line or b"").split()
+            return int(status), (float(cpu), int(peak))
+        except ValueError:  # nothing, or not an answer: taken as a zygote gone
+            return None
+
+    def _line(self) -> bytes | None:
+        """The zygote's next line, without its end; None when the zygote is gone."""
+        while b"\n" not in self._pending:
+            if select.select([self._results], [], [], _POLL_SECONDS)[0]:
+                chunk = os.read(self._results, 4096)
+                if not chunk:
+                    return None
+                self._pending += chunk
+            elif self.zygote.poll() is not None and not select.select([self._results], [], [], 0)[0]:
+                return None
+        line, _, self._pending = self._pending.partition(b"\n")
+        return line
 
     def _start(self) -> None:
         self.close()
@@ -80,9 +114,13 @@ class Prefork:
                 [sys.executable, "-m", "tools.prefork", str(write), self.cache_folder, *self.arguments],
                 cwd=self.cwd, stdin=subprocess.PIPE, stdout=self.stdout, pass_fds=(write,),
             )
+            self._results, read = read, None
+        except OSError:  # no zygote: `build` runs a fresh process, which says what is wrong
+            self.zygote = None
         finally:
             os.close(write)
-        self._results = os.fdopen(read, "rb")
+            if read is not None:
+                os.close(read)
 
     def close(self) -> None:
         """Stop the zygote (and the build it runs, if any)."""
@@ -93,8 +131,8 @@ class Prefork:
             self.zygote.stdin.close()
             self.zygote = None
         if self._results is not None:
-            self._results.close()
-            self._results = None
+            os.close(self._results)
+            self._results, self._pending = None, b""
 
 
 def _run_invoke(arguments: list[str]) -> int:
@@ -109,9 +147,31 @@ def _run_invoke(arguments: list[str]) -> int:
             return stop.code or 0
         sys.stderr.write(f"{stop.code}\n")
         return 1
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt  # a stopped build unwinds: Pagefind's scratch folder is removed
+
+
+def _end_build(child: int) -> None:
+    """Stop a build and the processes it started (its process group): asked first, then killed
+    after `STOP_GRACE_SECONDS`."""
+    try:
+        os.killpg(child, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(child, os.WNOHANG)[0]:
+                break
+        except ChildProcessError:
+            break
+        time.sleep(0.05)
+    try:
+        os.killpg(child, signal.SIGKILL)  # anything of the build still there
+    except ProcessLookupError:
+        pass
 
 
 def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
@@ -131,18 +191,27 @@ def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
 
     def stop(signum, frame):
         if child:
-            os.kill(child, signal.SIGTERM)
+            _end_build(child)
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)  # Ctrl-C: the terminal sends it to the whole group
+    signal.signal(signal.SIGINT, stop)  # Ctrl-C: the terminal sends it to livereload and the zygote
     for _request in sys.stdin.buffer:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # until `child` is known on both sides
         child = os.fork()
         if child == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.setpgid(0, 0)
+            signal.signal(signal.SIGTERM, _interrupted)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
             os.environ[PAGES_WRITTEN_FD] = str(result_fd)
-            os._exit(_run_invoke(arguments))
+            # a normal exit, as a fresh process makes: a pool the build left open is shut down
+            sys.exit(_run_invoke(arguments))
+        try:
+            os.setpgid(child, child)  # (both sides set it: neither knows which runs first)
+        except (PermissionError, ProcessLookupError):
+            pass  # the child has already set it, or run to its end
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
         _, status, usage = os.wait4(child, 0)  # the usage of the build and of the processes it waited for
         child = 0
         cpu = usage.ru_utime + usage.ru_stime
