@@ -25,6 +25,7 @@ for one build.
 
 from __future__ import annotations
 
+import atexit
 import os
 import select
 import signal
@@ -149,6 +150,20 @@ def _run_invoke(arguments: list[str]) -> int:
         return 1
 
 
+#: A forked build's exit status, set when it has ended (`_end_quickly`).
+_BUILD_STATUS: list[int] = []
+
+
+def _end_quickly() -> None:
+    """The last exit handler of a forked build: after the others (a pool left open is shut down
+    before them all), end without tearing the interpreter down, which frees every object one by
+    one (1.45 s after a build of 10,000 stories; a fresh `invoke build` pays it too)."""
+    if _BUILD_STATUS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_BUILD_STATUS[0])
+
+
 def _interrupted(signum, frame):
     raise KeyboardInterrupt  # a stopped build unwinds: Pagefind's scratch folder is removed
 
@@ -177,6 +192,7 @@ def _end_build(child: int) -> None:
 def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
     """Import what a build imports, then fork a build for each line read from standard input;
     after each, read the files of `cache_folder` (if any) ahead of the next."""
+    atexit.register(_end_quickly)  # first, so it runs last
     sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
     for name in PRELOAD:
         try:
@@ -205,8 +221,10 @@ def zygote(result_fd: int, cache_folder: str, arguments: list[str]) -> None:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
             os.environ[PAGES_WRITTEN_FD] = str(result_fd)
-            # a normal exit, as a fresh process makes: a pool the build left open is shut down
-            sys.exit(_run_invoke(arguments))
+            # a normal exit, as a fresh process makes (a pool the build left open is shut down), but
+            # for the interpreter's teardown (`_end_quickly`)
+            _BUILD_STATUS.append(_run_invoke(arguments))
+            sys.exit(_BUILD_STATUS[0])
         try:
             os.setpgid(child, child)  # (both sides set it: neither knows which runs first)
         except (PermissionError, ProcessLookupError):
