@@ -23,6 +23,8 @@ from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
 from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+#: What builds keep between runs (git-ignored): a parse cache per content folder, search manifests.
+CACHES = os.path.join(ROOT, "cache")
 SETTINGS_FILE_BASE = os.path.join(ROOT, "pelicanconf.py")
 SETTINGS = {}
 SETTINGS.update(DEFAULT_CONFIG)
@@ -343,7 +345,7 @@ def index_search(command, site):
     from tools.search import SearchError, index_stories
 
     # what was indexed into this site folder last, whatever content folder it was built from
-    manifest = os.path.join(ROOT, "cache", "search", _folder_name(site) + ".json")
+    manifest = os.path.join(CACHES, "search", _folder_name(site) + ".json")
     try:
         indexed = index_stories(command, site, _build_report().pages, manifest)
     except SearchError as error:
@@ -417,7 +419,7 @@ def prune_caches(caches: str) -> None:
 def cache_folder(content=None):
     """The parse cache of a content folder: cache/<hash of its absolute path>, git-ignored, so two
     content folders never share one."""
-    return os.path.join(ROOT, "cache", _folder_name(os.path.abspath(content or CONFIG["content_path"])))
+    return os.path.join(CACHES, _folder_name(os.path.abspath(content or CONFIG["content_path"])))
 
 
 def _folder_name(path):
@@ -440,10 +442,11 @@ def pelican_run(settings_file, content=None, output=None, strict=False, extra_se
         argv += ["-o", os.path.abspath(output)]
     argv += _remainder()  # pass-through of extra pelican options after `--`
     # Broadsheet's parse cache (plugins/news_reader/cache.py); an -e after `--` still wins
-    cache = cache_folder(content)
-    prune_caches(os.path.join(ROOT, "cache"))
+    content_folder = os.path.abspath(content or CONFIG["content_path"])
+    cache = cache_folder(content_folder)
+    prune_caches(CACHES)
     os.makedirs(cache, exist_ok=True)
-    pathlib.Path(cache, CACHE_OWNER).write_text(os.path.abspath(content or CONFIG["content_path"]), encoding="utf-8")
+    pathlib.Path(cache, CACHE_OWNER).write_text(content_folder, encoding="utf-8")
     extra_settings = {"BROADSHEET_CACHE_PATH": cache, **(extra_settings or {})}
     if extra_settings:
         # one -e list: Pelican keeps only the last -e given, so join any from `--`

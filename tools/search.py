@@ -152,8 +152,7 @@ def index_stories(command: list[str], site: str, pages: dict[str, str], manifest
 def _indexer(command: list[str]) -> list[str]:
     """What makes an index besides the pages: Pagefind's command and version, its settings from
     the environment, and this module (what it hands Pagefind, and how it tells a page changed)."""
-    with open(__file__, "rb") as source:
-        own = hashlib.sha1(source.read()).hexdigest()
+    own = hashlib.sha1(_read(__file__)).hexdigest()
     settings = [f"{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("PAGEFIND_")]
     return [*command, importlib.metadata.version("pagefind"), own, *settings]
 
@@ -174,8 +173,7 @@ def _state(path: str, last: list | None) -> list:
     stamp = [status.st_size, status.st_mtime_ns]
     if last is not None and last[:2] == stamp:
         return [*stamp, last[2]]
-    with open(path, "rb") as handle:
-        return [*stamp, hashlib.sha1(indexed_part(handle.read())).hexdigest()]
+    return [*stamp, hashlib.sha1(indexed_part(_read(path))).hexdigest()]
 
 
 def _keep_only(bundle: str, shards) -> None:
