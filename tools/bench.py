@@ -167,23 +167,26 @@ def _livereload(work: Path, first: int) -> list[Run]:
     content = work / "content"
     builder = Prefork(["build", "--content", str(content), "--output", str(work / "site")], ROOT,
                       cache_folder(str(content)), stdout=subprocess.DEVNULL)
+    def forked_build(pages_written=None) -> tuple[float, int]:
+        """One build, which must succeed in a child of the zygote; its CPU seconds and peak KiB."""
+        if builder.build(pages_written=pages_written):
+            raise RuntimeError("livereload's build failed")
+        if builder.usage is None:
+            raise RuntimeError("livereload's build ran in a fresh process: its zygote could not start")
+        return builder.usage
+
     builds, pages = [], []
     try:
-        for added in range(-1, WATCHED_ADDS):  # -1: livereload's first build (the zygote started, the cache read)
-            if added >= 0:
-                generate("txt", content, 1, start=first + added)
+        forked_build()  # livereload's first build: the zygote started, then the cache read ahead
+        for added in range(WATCHED_ADDS):
+            generate("txt", content, 1, start=first + added)
             os.sync()
             started = time.perf_counter()
-            if builder.build(pages_written=lambda: pages.append(time.perf_counter() - started)):
-                raise RuntimeError("livereload's build failed")
-            if builder.usage is None:
-                raise RuntimeError("livereload's build ran in a fresh process: its zygote could not start")
-            cpu, peak_kib = builder.usage
+            cpu, peak_kib = forked_build(lambda: pages.append(time.perf_counter() - started))
             builds.append(Run(f"livereload add one (forked, with search; median of {WATCHED_ADDS})",
                               time.perf_counter() - started, peak_kib / 1024, cpu))
     finally:
         builder.close()
-    builds, pages = builds[1:], pages[1:]
     runs = [Run("livereload add one, until open pages reload (median)", statistics.median(pages), None, None)] if pages else []
     return runs + [sorted(builds, key=lambda run: run.seconds)[len(builds) // 2]]
 

@@ -102,13 +102,17 @@ def _file_stamp(path: str | os.PathLike) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
+def _load(path: str | os.PathLike):
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
 def _unpickle(path: Path):
     """What the file at `path` holds: as read ahead when it has the same stamp now, else read now."""
     ahead = _AHEAD.get(str(path))
     if ahead is not None and ahead[0] == _file_stamp(path):
         return ahead[1]
-    with open(path, "rb") as handle:
-        return pickle.load(handle)
+    return _load(path)
 
 
 def read_ahead(folder: str | os.PathLike) -> None:
@@ -129,8 +133,7 @@ def read_ahead(folder: str | os.PathLike) -> None:
             stamp = _file_stamp(path)  # before reading: a file replaced meanwhile is read again later
             ahead = _AHEAD.get(path)
             if ahead is None or ahead[0] != stamp:
-                with open(path, "rb") as handle:
-                    ahead = (stamp, pickle.load(handle))
+                ahead = (stamp, _load(path))
         except Exception:  # noqa: BLE001 - gone or unreadable: the build reads it, and says so
             continue
         kept[path] = ahead
